@@ -1,0 +1,24 @@
+export * from './bus';
+export * from './catalog';
+export * from './contract';
+export * from './envelope';
+export * from './inbox/consumer';
+export * from './inbox/processed-event.entity';
+export * from './inbox/retention';
+export * from './logger';
+export * from './metrics';
+export * from './migrations';
+export * from './outbox/outbox';
+export * from './outbox/outbox-message.entity';
+export * from './outbox/outbox-relay';
+export * from './primitives';
+export * from './retry-policy';
+export * from './transport/in-memory-transport';
+export * from './transport/rabbitmq-transport';
+export * from './transport/transport';
+
+import { ProcessedEvent } from './inbox/processed-event.entity';
+import { OutboxMessage } from './outbox/outbox-message.entity';
+
+/** The entities every service's ORM configuration lists beside its own. */
+export const messagingEntities = [OutboxMessage, ProcessedEvent];

@@ -1,0 +1,217 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import type { Logger } from '../logger';
+import type { MessagingMetrics } from '../metrics';
+import type { OutboundMessage, Transport } from '../transport/transport';
+
+export interface OutboxRelayOptions {
+  orm: MikroORM;
+  transport: Transport;
+  logger: Logger;
+  metrics: MessagingMetrics;
+  /** The most rows one pass takes; a pass takes what is waiting and never waits to fill up. */
+  maxBatch?: number;
+  /** Fallback polling interval; LISTEN/NOTIFY wakes the relay at once on every insert. */
+  pollIntervalMs?: number;
+  /** Off for a database server that serves one connection (embedded PostgreSQL): then it only polls. */
+  listen?: boolean;
+  /** Backoff of a row that failed to publish: min(base * 2^attempts, max). */
+  failureBackoffMs?: { base: number; max: number };
+}
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  message_type: string;
+  exchange: string;
+  routing_key: string;
+  mandatory: boolean;
+  aggregate_key: string;
+  payload: Record<string, unknown>;
+  headers: Record<string, string>;
+  attempts: number;
+}
+
+// Takes the oldest pending rows nobody else holds, and among them only those with no older unsent
+// row of the same aggregate outside the set (held by another relay, or waiting for a retry), so
+// several relays can run at once and an aggregate's messages still leave in order.
+const TAKE_PENDING = `
+  with picked as (
+    select id from outbox
+    where sent_at is null and available_at <= now()
+    order by id
+    limit ?
+    for update skip locked
+  )
+  select o.id, o.message_id, o.message_type, o.exchange, o.routing_key, o.mandatory, o.aggregate_key, o.payload, o.headers, o.attempts
+  from outbox o
+  where o.id in (select id from picked)
+    and not exists (
+      select 1 from outbox earlier
+      where earlier.aggregate_key = o.aggregate_key and earlier.sent_at is null and earlier.id < o.id
+        and earlier.id not in (select id from picked)
+    )
+  order by o.id`;
+
+/**
+ * Publishes what the outbox holds, with publisher confirms, and marks it sent. One pass is one
+ * transaction holding the rows' locks until the broker confirmed them; a crash before the commit
+ * leaves them pending and they are published again (consumers drop the duplicate).
+ */
+export class OutboxRelay {
+  private readonly maxBatch: number;
+  private listener?: Client;
+  private poller?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private wakeAgain = false;
+  private stopped = true;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.maxBatch = options.maxBatch ?? 500;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    if (this.options.listen ?? true) await this.listen();
+    this.poller = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000);
+    this.wake();
+  }
+
+  /** Stops taking new rows and waits for the pass in flight, so nothing is left half-published. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poller);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.running;
+  }
+
+  /** Runs passes until the outbox holds nothing publishable; resolves with how many were published. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { taken, published } = await this.pass();
+      total += published;
+      if (taken < this.maxBatch) return total;
+    }
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.wakeAgain = false;
+      try {
+        const { taken } = await this.pass();
+        if (taken === this.maxBatch) this.wakeAgain = true;
+      } catch (err) {
+        this.options.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
+        return;
+      }
+    } while (this.wakeAgain && !this.stopped);
+  }
+
+  private async pass(): Promise<{ taken: number; published: number }> {
+    const knex = this.options.orm.em.getConnection().getKnex();
+    return knex.transaction(async (trx) => {
+      const rows: OutboxRow[] = (await trx.raw(TAKE_PENDING, [this.maxBatch])).rows;
+      if (rows.length === 0) return { taken: 0, published: 0 };
+      const { published, failed } = await this.publishInOrder(rows);
+      if (published.length > 0) {
+        await trx.raw('update outbox set sent_at = now() where id = any(?::bigint[])', [`{${published.map((r) => r.id).join(',')}}`]);
+      }
+      for (const { row, error } of failed) {
+        const { base, max } = this.options.failureBackoffMs ?? { base: 1_000, max: 60_000 };
+        const delayMs = Math.min(base * 2 ** row.attempts, max);
+        await trx.raw(
+          `update outbox set attempts = attempts + 1, last_error = ?, available_at = now() + (? * interval '1 millisecond') where id = ?`,
+          [error, delayMs, row.id],
+        );
+        this.options.metrics.publishFailures.inc({ exchange: row.exchange, event_type: row.message_type });
+        this.options.logger.error(
+          { messageId: row.message_id, eventType: row.message_type, attempts: row.attempts + 1, retryInMs: delayMs, err: error },
+          'outbox message could not be published; will retry',
+        );
+      }
+      return { taken: rows.length, published: published.length };
+    });
+  }
+
+  /**
+   * Publishes in waves: each wave holds at most one message per aggregate, and an aggregate whose
+   * message failed sends nothing more this pass, so its messages never overtake one another.
+   */
+  private async publishInOrder(rows: OutboxRow[]): Promise<{ published: OutboxRow[]; failed: { row: OutboxRow; error: string }[] }> {
+    const published: OutboxRow[] = [];
+    const failed: { row: OutboxRow; error: string }[] = [];
+    const halted = new Set<string>();
+    let pending = rows;
+    while (pending.length > 0) {
+      const wave: OutboxRow[] = [];
+      const later: OutboxRow[] = [];
+      const inWave = new Set<string>();
+      for (const row of pending) {
+        if (halted.has(row.aggregate_key)) continue;
+        if (inWave.has(row.aggregate_key)) later.push(row);
+        else {
+          inWave.add(row.aggregate_key);
+          wave.push(row);
+        }
+      }
+      const results = await this.options.transport.publish(wave.map(toOutbound));
+      results.forEach((result, i) => {
+        const row = wave[i];
+        if (result.ok) {
+          published.push(row);
+          this.options.metrics.published.inc({ exchange: row.exchange, event_type: row.message_type });
+          if (!result.routed) this.options.metrics.unroutedEvents.inc({ exchange: row.exchange, event_type: row.message_type });
+        } else {
+          failed.push({ row, error: result.error });
+          halted.add(row.aggregate_key);
+        }
+      });
+      pending = later;
+    }
+    return { published, failed };
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.orm.config.getClientUrl() });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      // Polling keeps the relay going; listen again once the database is back.
+      this.options.logger.warn({ err: err.message }, 'outbox listener lost its connection; polling until it is back');
+      if (this.listener === client) this.listener = undefined;
+      setTimeout(() => this.relisten(), 1_000);
+    });
+    await client.connect();
+    await client.query('listen outbox_pending');
+    this.listener = client;
+  }
+
+  private relisten(): void {
+    if (this.stopped || this.listener) return;
+    this.listen().catch(() => setTimeout(() => this.relisten(), 1_000));
+  }
+}
+
+function toOutbound(row: OutboxRow): OutboundMessage {
+  return {
+    exchange: row.exchange,
+    routingKey: row.routing_key,
+    messageId: row.message_id,
+    body: Buffer.from(JSON.stringify(row.payload)),
+    headers: row.headers,
+    mandatory: row.mandatory,
+  };
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import amqplib from 'amqplib';
+import { Client } from 'pg';
+import { messagingEntities } from '../index';
+import { messagingMigrations } from '../migrations';
+
+// Test support shared by the integration suites: every test gets its own database and its own
+// queue prefix, and removes both afterwards, so the suite can run twice in a row.
+
+export const TEST_DATABASE_SERVER = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export const uniqueName = (label: string): string => `${label}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const name = uniqueName(label).toLowerCase();
+  await onServer(`create database "${name}"`);
+  return {
+    name,
+    url: `${TEST_DATABASE_SERVER}/${name}`,
+    drop: () => onServer(`drop database if exists "${name}" with (force)`),
+  };
+}
+
+async function onServer(sql: string): Promise<void> {
+  const client = new Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** An ORM on a test database with the messaging tables migrated, plus whatever the test adds. */
+export async function openTestOrm(url: string, options: { entities?: EntitySchema[]; setupSql?: string[] } = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init({
+    clientUrl: url,
+    entities: [...messagingEntities, ...(options.entities ?? [])],
+    extensions: [Migrator],
+    migrations: { migrationsList: messagingMigrations, transactional: true },
+    pool: { min: 0, max: 4 },
+    debug: false,
+    allowGlobalContext: false,
+  });
+  await orm.migrator.up();
+  for (const sql of options.setupSql ?? []) await orm.em.getConnection().execute(sql);
+  return orm;
+}
+
+/** Deletes every queue and exchange whose name starts with the prefix. */
+export async function deleteBrokerObjects(prefix: string): Promise<void> {
+  if (!prefix) throw new Error('refusing to delete broker objects without a prefix');
+  const list = async (what: string) =>
+    (await promisify(execFile)('rabbitmqctl', ['-q', '--no-table-headers', what, 'name'])).stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s.startsWith(prefix));
+  const [queues, exchanges] = await Promise.all([list('list_queues'), list('list_exchanges')]);
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+    for (const exchange of exchanges) await channel.deleteExchange(exchange);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Polls until the check passes (returns a truthy value) or the time is up. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

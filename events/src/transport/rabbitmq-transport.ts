@@ -1,0 +1,279 @@
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import { BaseDelivery, type DropLogger } from './delivery';
+import {
+  type Binding,
+  type ConsumerHandle,
+  type Delivery,
+  type OutboundMessage,
+  type PublishResult,
+  type QueueSpec,
+  type Transport,
+  deadLetterQueueOf,
+  hasDeadLetterQueue,
+} from './transport';
+
+export interface RabbitMqTransportOptions {
+  url: string;
+  /** Prefix of every exchange and queue name (`QUEUE_PREFIX`). */
+  prefix?: string;
+  /** Shown in the broker's connection list. */
+  connectionName?: string;
+  logger: DropLogger & { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  heartbeatSeconds?: number;
+  /** How long a publish may wait (for instance while disconnected) before it is reported failed. */
+  publishTimeoutMs?: number;
+}
+
+const retryQueueOf = (queue: string, level: number, delayMs: number) => `${queue}.retry-${level + 1}-${delayMs}ms`;
+
+/**
+ * RabbitMQ through amqp-connection-manager: reconnects, re-declares the topology and
+ * re-subscribes on its own. Service queues are durable quorum queues; retries go through one
+ * delay queue per level (queue TTL, then dead-lettered back to the work queue), so a failing
+ * message never blocks the ones behind it.
+ */
+export class RabbitMqTransport implements Transport {
+  private connection?: AmqpConnectionManager;
+  private publisher?: ChannelWrapper;
+  private readonly prefix: string;
+  private readonly declaredExchanges = new Set<string>();
+  /** Message ids the broker returned as unroutable; a return always precedes its confirm. */
+  private readonly returned = new Set<string>();
+  private readonly consumers = new Set<ChannelWrapper>();
+
+  constructor(private readonly options: RabbitMqTransportOptions) {
+    this.prefix = options.prefix ?? '';
+  }
+
+  async connect(): Promise<void> {
+    const { logger } = this.options;
+    const connection = amqp.connect([this.options.url], {
+      heartbeatIntervalInSeconds: this.options.heartbeatSeconds ?? 5,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: { clientProperties: { connection_name: this.options.connectionName ?? 'shop' } },
+    });
+    connection.on('connect', () => logger.info({ broker: redact(this.options.url) }, 'broker connected'));
+    connection.on('disconnect', ({ err }) => logger.warn({ err: err?.message }, 'broker disconnected; reconnecting'));
+    connection.on('connectFailed', ({ err }) => logger.warn({ err: err?.message }, 'broker connection failed; retrying'));
+    connection.on('blocked', ({ reason }) => logger.warn({ reason }, 'broker blocked publishing'));
+    this.connection = connection;
+    this.publisher = connection.createChannel({
+      name: 'publisher',
+      confirm: true,
+      publishTimeout: this.options.publishTimeoutMs ?? 30_000,
+      setup: (channel: ConfirmChannel) => {
+        channel.on('return', (message: ConsumeMessage) => {
+          if (message.properties.messageId) this.returned.add(message.properties.messageId);
+        });
+      },
+    });
+    this.publisher.on('error', (err) => logger.error({ err: err.message }, 'publisher channel error'));
+    await connection.connect({ timeout: 30_000 });
+    await this.publisher.waitForConnect();
+  }
+
+  async publish(messages: OutboundMessage[]): Promise<PublishResult[]> {
+    const publisher = this.requirePublisher();
+    await this.declareExchanges(messages.map((m) => m.exchange));
+    const confirmations = messages.map((message) =>
+      publisher
+        .publish(this.prefix + message.exchange, message.routingKey, message.body, {
+          persistent: true,
+          mandatory: true,
+          messageId: message.messageId,
+          contentType: 'application/json',
+          headers: message.headers,
+        })
+        .then((): PublishResult => {
+          const routed = !this.returned.delete(message.messageId);
+          if (!routed && message.mandatory) {
+            return { ok: false, error: `unroutable: no queue is bound to ${this.prefix + message.exchange} for ${message.routingKey}` };
+          }
+          return { ok: true, routed };
+        })
+        .catch((err: Error): PublishResult => ({ ok: false, error: err.message })),
+    );
+    return Promise.all(confirmations);
+  }
+
+  async consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle> {
+    const connection = this.requireConnection();
+    const { logger } = this.options;
+    const queue = this.prefix + spec.name;
+    let cancelled = false;
+    const subscribe = async (ch: Channel, isLive: () => boolean): Promise<void> => {
+      await this.declareQueue(ch, spec);
+      await ch.consume(queue, (message) => {
+        if (message !== null) {
+          onDelivery(new RabbitMqDelivery(message, spec, ch, isLive, this, logger));
+          return;
+        }
+        // The broker cancelled us (queue deleted, leader moved): declare the queue again and resume.
+        if (cancelled) return;
+        logger.warn({ queue }, 'consumer cancelled by the broker; subscribing again');
+        setTimeout(() => {
+          if (cancelled || !isLive()) return;
+          subscribe(ch, isLive).catch((err: Error) => {
+            logger.error({ err: err.message, queue }, 'could not subscribe again; reconnecting');
+            connection.reconnect();
+          });
+        }, 1_000);
+      });
+    };
+    const channel = connection.createChannel({
+      name: `consumer ${queue}`,
+      setup: async (ch: Channel) => {
+        let live = true;
+        ch.on('close', () => {
+          live = false;
+        });
+        await ch.prefetch(spec.prefetch ?? 100);
+        await subscribe(ch, () => live);
+      },
+    });
+    channel.on('error', (err) => logger.error({ err: err.message, queue }, 'consumer channel error'));
+    this.consumers.add(channel);
+    await channel.waitForConnect();
+    return {
+      cancel: async () => {
+        cancelled = true;
+        this.consumers.delete(channel);
+        await channel.close();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.close().catch(() => undefined)));
+    this.consumers.clear();
+    await this.publisher?.close().catch(() => undefined);
+    await this.connection?.close();
+    this.publisher = undefined;
+    this.connection = undefined;
+  }
+
+  /** Publishes one copy straight to a queue (through the default exchange), confirmed. */
+  async sendToQueue(queue: string, body: Buffer, messageId: string | undefined, headers: Record<string, string | number>): Promise<void> {
+    await this.requirePublisher().sendToQueue(this.prefix + queue, body, {
+      persistent: true,
+      messageId,
+      contentType: 'application/json',
+      headers,
+    });
+  }
+
+  /** A broker name without this transport's prefix. */
+  logicalName(name: string): string {
+    return name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
+  }
+
+  retryQueueName(spec: QueueSpec, level: number): string {
+    return retryQueueOf(spec.name, level, spec.retryDelaysMs[level]);
+  }
+
+  private async declareQueue(ch: Channel, spec: QueueSpec): Promise<void> {
+    const queue = this.prefix + spec.name;
+    await this.assertExchanges(ch, spec.bindings);
+    if (spec.exclusive) {
+      await ch.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
+    } else {
+      await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      await Promise.all(
+        spec.retryDelaysMs.map((delayMs, level) =>
+          ch.assertQueue(this.prefix + retryQueueOf(spec.name, level, delayMs), {
+            durable: true,
+            arguments: {
+              'x-queue-type': 'quorum',
+              'x-message-ttl': delayMs,
+              'x-dead-letter-exchange': '',
+              'x-dead-letter-routing-key': queue,
+              // Quorum queues dead-letter at most once unless told otherwise: a retry must not vanish.
+              'x-dead-letter-strategy': 'at-least-once',
+              'x-overflow': 'reject-publish',
+            },
+          }),
+        ),
+      );
+    }
+    if (hasDeadLetterQueue(spec)) {
+      await ch.assertQueue(this.prefix + deadLetterQueueOf(spec.name), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    }
+    for (const binding of spec.bindings) {
+      await ch.bindQueue(queue, this.prefix + binding.exchange, binding.routingKey);
+    }
+  }
+
+  private async assertExchanges(ch: Channel, bindings: Binding[]): Promise<void> {
+    for (const exchange of new Set(bindings.map((b) => b.exchange))) {
+      await ch.assertExchange(this.prefix + exchange, 'topic', { durable: true });
+    }
+  }
+
+  private async declareExchanges(exchanges: string[]): Promise<void> {
+    const fresh = [...new Set(exchanges)].filter((e) => !this.declaredExchanges.has(e));
+    if (fresh.length === 0) return;
+    for (const exchange of fresh) this.declaredExchanges.add(exchange);
+    // addSetup runs now and again after every reconnect, so the exchanges always exist.
+    await this.requirePublisher().addSetup((ch: ConfirmChannel) =>
+      Promise.all(fresh.map((exchange) => ch.assertExchange(this.prefix + exchange, 'topic', { durable: true }))),
+    );
+  }
+
+  private requireConnection(): AmqpConnectionManager {
+    if (!this.connection) throw new Error('RabbitMqTransport is not connected: call connect() first');
+    return this.connection;
+  }
+
+  private requirePublisher(): ChannelWrapper {
+    if (!this.publisher) throw new Error('RabbitMqTransport is not connected: call connect() first');
+    return this.publisher;
+  }
+}
+
+class RabbitMqDelivery extends BaseDelivery {
+  constructor(
+    private readonly message: ConsumeMessage,
+    spec: QueueSpec,
+    private readonly channel: Channel,
+    private readonly channelIsLive: () => boolean,
+    private readonly transport: RabbitMqTransport,
+    logger: DropLogger,
+  ) {
+    super(
+      message.content,
+      message.properties.headers ?? {},
+      message.properties.messageId,
+      spec,
+      { exchange: transport.logicalName(message.fields.exchange), routingKey: message.fields.routingKey },
+      logger,
+    );
+  }
+
+  isLive(): boolean {
+    return this.channelIsLive();
+  }
+
+  async ack(): Promise<void> {
+    // A delivery tag belongs to the channel it came on: after that channel closed the broker
+    // redelivers the message, and acking on another channel would ack the wrong one.
+    if (!this.channelIsLive()) return;
+    try {
+      this.channel.ack(this.message);
+    } catch {
+      // Closed between the check and the ack: the message is redelivered, and the inbox drops it.
+    }
+  }
+
+  protected async forward(
+    target: { retryLevel: number } | { deadLetterQueue: string },
+    headers: Record<string, string | number>,
+  ): Promise<void> {
+    const queue = 'retryLevel' in target ? this.transport.retryQueueName(this.spec, target.retryLevel) : target.deadLetterQueue;
+    await this.transport.sendToQueue(queue, this.body, this.messageId, headers);
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
