@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Registry } from 'prom-client';
-import { type Subscription, MessageConsumer } from './inbox/consumer';
+import { MessageConsumer, type MessageConsumerOptions, type Subscription } from './inbox/consumer';
 import { SEVEN_DAYS_MS, deleteExpiredMessageRecords } from './inbox/retention';
 import type { Logger } from './logger';
 import { MessagingMetrics } from './metrics';
@@ -20,7 +20,7 @@ export interface MessageBusOptions {
   retryPolicy?: RetryPolicy;
   registry?: Registry;
   relay?: Pick<OutboxRelayOptions, 'maxBatch' | 'pollIntervalMs' | 'listen' | 'failureBackoffMs'>;
-  consumer?: { maxBatch?: number; prefetch?: number };
+  consumer?: Pick<MessageConsumerOptions, 'maxBatch' | 'prefetch' | 'afterCommit'>;
   /** How long processed event ids and sent outbox rows are kept (default 7 days). */
   retentionMs?: number;
 }

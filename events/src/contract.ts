@@ -14,13 +14,14 @@ interface ContractBase<Name extends string, Data> {
 }
 
 /** Something that happened, named in the past tense, published by the domain that owns it. */
-export interface EventContract<Name extends string = string, Data = unknown> extends ContractBase<Name, Data> {
+// `any` by default: a contract of any data must fit where any contract is expected (aggregateOf takes its data).
+export interface EventContract<Name extends string = string, Data = any> extends ContractBase<Name, Data> {
   readonly kind: 'event';
   readonly domain: Domain;
 }
 
 /** An instruction to one service, named in the imperative, sent point to point. */
-export interface CommandContract<Name extends string = string, Data = unknown> extends ContractBase<Name, Data> {
+export interface CommandContract<Name extends string = string, Data = any> extends ContractBase<Name, Data> {
   readonly kind: 'command';
   /** The service that carries it out. */
   readonly to: Domain;
@@ -30,7 +31,7 @@ export interface CommandContract<Name extends string = string, Data = unknown> e
   readonly expires: boolean;
 }
 
-export type MessageContract<Name extends string = string, Data = unknown> = EventContract<Name, Data> | CommandContract<Name, Data>;
+export type MessageContract<Name extends string = string, Data = any> = EventContract<Name, Data> | CommandContract<Name, Data>;
 
 export type DataOf<C> = C extends ContractBase<string, infer D> ? D : never;
 

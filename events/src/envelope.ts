@@ -31,6 +31,11 @@ export const EnvelopeSchema = z.object({
 });
 
 /** A readable one-line reason from a validation failure, e.g. `data.lines[0].quantity: Too small`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+export function describeIssues(error: z.ZodError, under?: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [...(under ? [under] : []), ...issue.path].join('.');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
 }

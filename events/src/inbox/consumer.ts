@@ -204,7 +204,8 @@ export class MessageConsumer {
       throw new Rejection(`${eventType} is a forward command and carries no deadline (notAfter)`, 'invalid-data', eventType);
     }
     const data = contract.data.safeParse(envelope.data.data);
-    if (!data.success) throw new Rejection(`invalid ${eventType} ${version}: ${describeIssues(data.error)}`, 'invalid-data', eventType);
+    if (!data.success)
+      throw new Rejection(`invalid ${eventType} ${version}: ${describeIssues(data.error, 'data')}`, 'invalid-data', eventType);
     return { envelope: { ...envelope.data, data: data.data } as Envelope, subscription };
   }
 

@@ -40,7 +40,7 @@ export class Outbox {
 
   envelope<C extends MessageContract>(contract: C, data: DataOf<C>, options: PublishOptions): Envelope<DataOf<C>> {
     const parsed = contract.data.safeParse(data);
-    if (!parsed.success) throw new Error(`invalid ${contract.name} ${contract.version}: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw new Error(`invalid ${contract.name} ${contract.version}: ${describeIssues(parsed.error, 'data')}`);
     const expires = contract.kind === 'command' && contract.expires;
     if (expires && !options.notAfter) throw new Error(`${contract.name} is a forward command: it needs a deadline (notAfter)`);
     if (!expires && options.notAfter) throw new Error(`${contract.name} never expires: it takes no deadline`);

@@ -48,7 +48,7 @@ export async function openTestOrm(url: string, options: { entities?: EntitySchem
     clientUrl: url,
     entities: [...messagingEntities, ...(options.entities ?? [])],
     extensions: [Migrator],
-    migrations: { migrationsList: messagingMigrations, transactional: true },
+    migrations: { migrationsList: messagingMigrations, transactional: true, silent: true },
     pool: { min: 0, max: 4 },
     debug: false,
     allowGlobalContext: false,
