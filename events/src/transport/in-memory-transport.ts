@@ -55,6 +55,10 @@ export class InMemoryTransport implements Transport {
 
   async connect(): Promise<void> {}
 
+  isConnected(): boolean {
+    return true;
+  }
+
   async publish(messages: OutboundMessage[]): Promise<PublishResult[]> {
     return messages.map((message) => {
       const targets = new Set(

@@ -73,6 +73,10 @@ export class RabbitMqTransport implements Transport {
     await this.publisher.waitForConnect();
   }
 
+  isConnected(): boolean {
+    return this.connection?.isConnected() ?? false;
+  }
+
   async publish(messages: OutboundMessage[]): Promise<PublishResult[]> {
     const publisher = this.requirePublisher();
     await this.declareExchanges(messages.map((m) => m.exchange));

@@ -53,6 +53,8 @@ export interface ConsumerHandle {
 
 export interface Transport {
   connect(): Promise<void>;
+  /** Whether the broker is reachable right now (readiness checks). */
+  isConnected(): boolean;
   /** Publishes in order and resolves once the broker has confirmed every message. */
   publish(messages: OutboundMessage[]): Promise<PublishResult[]>;
   /** Declares the queue with its bindings, delay queues and dead-letter queue, then consumes it. */

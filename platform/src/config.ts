@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Default ports (INTERFACES.md); `PORT` overrides a service's, `GATEWAY_PORT` the gateway's. */
+export const PORTS = {
+  gateway: 4000,
+  product: 4001,
+  inventory: 4002,
+  cart: 4003,
+  order: 4004,
+  payment: 4005,
+  checkout: 4006,
+} as const;
+
+export type ServiceName = Exclude<keyof typeof PORTS, 'gateway'>;
+export const SERVICE_NAMES = Object.keys(PORTS).filter((name) => name !== 'gateway') as ServiceName[];
+
+// Development defaults. Production mode refuses to start on any of them.
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production-0123456789';
+const DEV_INTERNAL_SIGNING_KEY = 'dev-only-internal-signing-key-change-me-0123456789';
+
+const Env = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  DATABASE_URL: z.string().optional(),
+  AMQP_URL: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+  QUEUE_PREFIX: z.string().default(''),
+  JWT_SECRET: z.string().optional(),
+  JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('shop-dev'),
+  JWT_AUDIENCE: z.string().default('shop-api'),
+  INTERNAL_SIGNING_KEY: z.string().optional(),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+export interface Config {
+  production: boolean;
+  port: number;
+  databaseUrl: string;
+  amqpUrl: string;
+  queuePrefix: string;
+  jwt: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
+  internalSigningKey: string;
+  dbPoolMax: number;
+  /** Where each subgraph is reached (`<NAME>_URL`). */
+  serviceUrls: Record<ServiceName, string>;
+  /** Development defaults in use, to announce at start. */
+  devDefaults: string[];
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment for one service (or the gateway), with development defaults outside production. */
+export function loadConfig(service: ServiceName | 'gateway', env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const devDefaults: string[] = [];
+  const missing: string[] = [];
+  const secret = (name: string, value: string | undefined, fallback: string): string => {
+    if (value) return value;
+    if (production) missing.push(name);
+    devDefaults.push(name);
+    return fallback;
+  };
+  const jwtSecret = e.JWKS_URL ? e.JWT_SECRET : secret('JWT_SECRET (or JWKS_URL)', e.JWT_SECRET, DEV_JWT_SECRET);
+  const internalSigningKey = secret('INTERNAL_SIGNING_KEY', e.INTERNAL_SIGNING_KEY, DEV_INTERNAL_SIGNING_KEY);
+  if (missing.length > 0) {
+    throw new ConfigError(`production mode needs ${missing.join(' and ')}: refusing to start with development defaults`);
+  }
+  const port = service === 'gateway' ? (e.GATEWAY_PORT ?? e.PORT ?? PORTS.gateway) : (e.PORT ?? PORTS[service]);
+  const serviceUrls = Object.fromEntries(
+    SERVICE_NAMES.map((name) => [name, env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${PORTS[name]}/graphql`]),
+  ) as Record<ServiceName, string>;
+  return {
+    production,
+    port,
+    databaseUrl: e.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${service}_db`,
+    amqpUrl: e.AMQP_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    jwt: { secret: jwtSecret, jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    internalSigningKey,
+    dbPoolMax: e.DB_POOL_MAX,
+    serviceUrls,
+    devDefaults,
+  };
+}

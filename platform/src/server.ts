@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { MigrationObject } from '@mikro-orm/core';
+import { type Logger, MessageBus, type Outbox, RabbitMqTransport, type Subscription, type Transport, createLogger } from '@shop/events';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { type DocumentNode, GraphQLError, type GraphQLFormattedError } from 'graphql';
+import gql from 'graphql-tag';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { type Config, type ServiceName, loadConfig } from './config';
+import { type Identity, verifyInternalRequest } from './identity';
+import { InternalClient } from './internal-client';
+import { openDatabase } from './orm';
+
+/** What every resolver gets: who asks, a unit of work of its own, and the service's outbox. */
+export interface SubgraphContext {
+  identity: Identity | null;
+  /** Who sent the request: `gateway`, or a service acting for a customer. */
+  caller: string;
+  em: EntityManager;
+  outbox: Outbox;
+  services: InternalClient;
+  config: Config;
+  logger: Logger;
+}
+
+export interface SubgraphDefinition {
+  name: ServiceName;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext>;
+  entities: EntitySchema[];
+  migrations: MigrationObject[];
+  /** What the service reacts to: its subscription list. */
+  subscriptions?: Subscription[];
+  /** Background work while the service runs (e.g. expiring idle carts); each returns how to stop it. */
+  workers?: ((service: SubgraphHandles) => () => Promise<void> | void)[];
+}
+
+export interface SubgraphHandles {
+  name: ServiceName;
+  url: string;
+  config: Config;
+  server: http.Server;
+  orm: MikroORM;
+  bus: MessageBus;
+  transport: Transport;
+  registry: Registry;
+  logger: Logger;
+  services: InternalClient;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Replaces parts of the configuration read from the environment (tests: port 0, a test database). */
+  config?: Partial<Config>;
+  /** Another transport than RabbitMQ (the in-memory one, for a single-process start). */
+  transport?: Transport;
+}
+
+/** Reads a subgraph's SDL from its package root. */
+export const readSchema = (path: string): DocumentNode => gql(readFileSync(path, 'utf8'));
+
+/**
+ * Starts one subgraph: its database (created and migrated), its messaging (outbox relay and
+ * consumer), and its HTTP server with /graphql (internal signature required), the health paths
+ * and /metrics.
+ */
+export async function startSubgraph(definition: SubgraphDefinition, options: StartOptions = {}): Promise<SubgraphHandles> {
+  const config = { ...loadConfig(definition.name, options.env), ...options.config };
+  const serviceName = `${definition.name}-service`;
+  const logger = createLogger(serviceName);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const orm = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    entities: definition.entities,
+    migrations: definition.migrations,
+    poolMax: config.dbPoolMax,
+  });
+  const transport =
+    options.transport ?? new RabbitMqTransport({ url: config.amqpUrl, prefix: config.queuePrefix, connectionName: serviceName, logger });
+  await transport.connect();
+  const bus = new MessageBus({ service: definition.name, orm, transport, logger, registry, subscriptions: definition.subscriptions });
+  await bus.start();
+  const services = new InternalClient({ caller: serviceName, signingKey: config.internalSigningKey });
+
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: (formatted, error) => hideInternals(formatted, error, config.production, logger),
+    // Inline traces only feed Apollo's hosted studio; computing them slows every request.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get(['/health/ready', '/health'], async (_req, res) => {
+    const database = await orm.em
+      .getConnection()
+      .execute('select 1')
+      .then(() => true)
+      .catch(() => false);
+    const broker = transport.isConnected();
+    res.status(database && broker ? 200 : 503).json({ status: database && broker ? 'ready' : 'not ready', checks: { database, broker } });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  app.use(
+    '/graphql',
+    express.json({
+      limit: '1mb',
+      verify: (req, _res, buf) => {
+        (req as Request & { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+    requireInternalSignature(config.internalSigningKey),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => ({
+        identity: res.locals.identity as Identity | null,
+        caller: res.locals.caller as string,
+        em: orm.em.fork(),
+        outbox: bus.outbox,
+        services,
+        config,
+        logger,
+      }),
+    }),
+  );
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/graphql`;
+
+  const handles: SubgraphHandles = {
+    name: definition.name,
+    url,
+    config,
+    server,
+    orm,
+    bus,
+    transport,
+    registry,
+    logger,
+    services,
+    stop: async () => {
+      await Promise.all(stopWorkers.map((stopWorker) => stopWorker()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+      await bus.stop();
+      await transport.close();
+      await orm.close();
+    },
+  };
+  const stopWorkers = (definition.workers ?? []).map((worker) => worker(handles));
+  logger.info({ url, devDefaults: config.devDefaults }, `${serviceName} listening`);
+  return handles;
+}
+
+/** Subgraphs answer only requests signed by the gateway or by a service acting for a customer. */
+function requireInternalSignature(signingKey: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const verification = verifyInternalRequest(signingKey, {
+      headers: req.headers,
+      method: req.method,
+      path: req.originalUrl,
+      body: (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0),
+    });
+    if (!verification.ok) {
+      res.status(401).json({ errors: [{ message: `unauthorized: ${verification.reason}`, extensions: { code: 'UNAUTHENTICATED' } }] });
+      return;
+    }
+    res.locals.identity = verification.identity;
+    res.locals.caller = verification.caller;
+    next();
+  };
+}
+
+function hideInternals(formatted: GraphQLFormattedError, error: unknown, production: boolean, logger: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  const original = unwrapResolverError(error);
+  logger.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');
+  if (!production) return formatted;
+  return { message: 'internal error', path: formatted.path, extensions: { code } };
+}
+
+export { GraphQLError };

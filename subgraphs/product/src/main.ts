@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startProductService } from './subgraph';
+
+runService('product-service', () => startProductService());
