@@ -1,0 +1,7 @@
+# One image for every service: the monorepo with its locked dependencies; docker-compose.yml
+# picks the service by its command. TypeScript runs through tsx, as in development.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund
+USER node

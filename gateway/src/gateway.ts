@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { type Logger, createLogger } from '@shop/events';
+import { type Config, loadConfig } from '@shop/platform';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { InvalidTokenError, type TokenVerifier, bearerToken, createTokenVerifier } from './auth';
+import { type GatewayMetrics, createGatewayMetrics, requestMetricsPlugin } from './metrics';
+import { type GatewayContext, SignedDataSource, SubgraphFetcher, createSubgraphAgent } from './subgraph-fetch';
+import { subgraphsOnDisk } from './supergraph';
+
+export interface GatewayOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Replaces parts of the configuration read from the environment (tests: port 0). */
+  config?: Partial<Config>;
+  /** The supergraph file to serve; defaults to GATEWAY_SUPERGRAPH_FILE. Without either, the gateway composes live. */
+  supergraphFile?: string;
+  /** The subgraphs to compose live; defaults to every subgraph on disk, at its configured URL. */
+  subgraphs?: { name: string; url: string }[];
+}
+
+export interface GatewayHandles {
+  url: string;
+  config: Config;
+  server: http.Server;
+  metrics: GatewayMetrics;
+  stop(): Promise<void>;
+}
+
+const INTERNAL_HEADER_PREFIX = 'x-internal-';
+
+/**
+ * Starts the client-facing gateway: the supergraph (a static file, or composed from the running
+ * subgraphs), client authentication, signed subgraph requests, /graphql, health and /metrics.
+ */
+export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandles> {
+  const env = options.env ?? process.env;
+  const config = { ...loadConfig('gateway', env), ...options.config };
+  const logger = createLogger('gateway');
+  const metrics = createGatewayMetrics();
+  const verifyToken = createTokenVerifier(config.jwt);
+  const agent = createSubgraphAgent();
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphSource(options, env, config),
+    buildService: ({ name, url }) => {
+      if (!url) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
+      return new SignedDataSource(new SubgraphFetcher({ name, url }, agent, config.internalSigningKey, metrics), url);
+    },
+    logger,
+  });
+  let supergraphLoaded = false;
+  let stopping = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    supergraphLoaded = true;
+  });
+
+  const app = express();
+  const server = http.createServer(app);
+  // Behind a load balancer, idle client connections must outlive the balancer's own timeout.
+  server.keepAliveTimeout = 65_000;
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    logger,
+    // runService stops the gateway on SIGTERM and SIGINT.
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // The explorer is served at /graphiql, never from a third-party CDN.
+      ApolloServerPluginLandingPageDisabled(),
+      requestMetricsPlugin(metrics),
+    ],
+  });
+  try {
+    await apollo.start();
+  } catch (err) {
+    await agent.close();
+    throw err;
+  }
+
+  app.disable('x-powered-by');
+  app.use(stripInternalHeaders);
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get(['/health/ready', '/health'], (_req, res) => {
+    const ready = supergraphLoaded && !stopping;
+    const status = stopping ? 'stopping' : ready ? 'ready' : 'not ready';
+    res.status(ready ? 200 : 503).json({ status, checks: { supergraph: supergraphLoaded } });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(
+    '/graphql',
+    authenticate(verifyToken, metrics),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: async ({ res }) => ({ identity: res.locals.identity as GatewayContext['identity'] }) }),
+  );
+  app.use(answerHttpError(logger));
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(config.port, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/graphql`;
+  logger.info({ url, devDefaults: config.devDefaults }, 'gateway listening');
+
+  return {
+    url,
+    config,
+    server,
+    metrics,
+    stop: async () => {
+      stopping = true;
+      await apollo.stop(); // drains the HTTP server: answers in flight finish, then it closes
+      await agent.close();
+    },
+  };
+}
+
+function supergraphSource(options: GatewayOptions, env: NodeJS.ProcessEnv, config: Config): string | IntrospectAndCompose {
+  const file = options.supergraphFile ?? env.GATEWAY_SUPERGRAPH_FILE;
+  if (!file) {
+    const subgraphs = options.subgraphs ?? subgraphsOnDisk(config.serviceUrls).map(({ name, url }) => ({ name, url }));
+    return new IntrospectAndCompose({ subgraphs });
+  }
+  try {
+    return readFileSync(resolve(file), 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the supergraph file ${resolve(file)} (write it with \`npm run compose\`): ${(err as Error).message}`);
+  }
+}
+
+/** Client headers that look internal never go further than here, whatever route they take. */
+function stripInternalHeaders(req: Request, _res: Response, next: NextFunction): void {
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith(INTERNAL_HEADER_PREFIX)) delete req.headers[name];
+  }
+  next();
+}
+
+/** No token: anonymous. A token: verified, or the request ends here with 401. */
+function authenticate(verifyToken: TokenVerifier, metrics: GatewayMetrics) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const token = bearerToken(req.headers.authorization);
+      res.locals.identity = token ? await verifyToken(token) : null;
+    } catch (err) {
+      if (!(err instanceof InvalidTokenError)) throw err;
+      metrics.refusedTokens.inc();
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+        .json({ errors: [{ message: `unauthenticated: ${err.message}`, extensions: { code: 'UNAUTHENTICATED' } }] });
+      return;
+    }
+    next();
+  };
+}
+
+/** Malformed or oversized bodies, and failures outside GraphQL, answer in GraphQL's error shape. */
+function answerHttpError(logger: Logger) {
+  return (err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction): void => {
+    const status = err.status && err.status >= 400 && err.status < 600 ? err.status : 500;
+    if (status >= 500) logger.error({ err: err.message }, 'request failed');
+    const [message, code] = status < 500 ? [err.message, 'BAD_REQUEST'] : ['internal error', 'INTERNAL_SERVER_ERROR'];
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startGateway } from './gateway';
+
+runService('gateway', () => startGateway());

@@ -1,0 +1,109 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GraphQLResponse, PORTS, SERVICE_NAMES, loadConfig } from '@shop/platform';
+import { signClientToken } from '@shop/gateway/src/auth';
+import { SUPERGRAPH_FILE, composeSupergraph, subgraphsOnDisk } from '@shop/gateway/src/supergraph';
+import { seedDemoCatalogue } from './demo-catalogue';
+import { checkInfrastructure, explainUnreachable } from './preflight';
+import { type ServiceProcess, Supervisor } from './supervisor';
+
+// `npm start`: the whole system on this machine, each service its own process plus the gateway.
+
+const ROOT = join(__dirname, '..', '..');
+const COLORS = [36, 33, 35, 32, 34, 31, 96];
+
+async function waitUntilReady(name: string, graphqlUrl: string, timeoutMs = 90_000): Promise<void> {
+  const health = new URL('/health/ready', graphqlUrl);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await fetch(health, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s (see its log lines above)`);
+}
+
+async function main(): Promise<void> {
+  const gatewayConfig = loadConfig('gateway');
+  const problems = (await checkInfrastructure(loadConfig('product').databaseUrl, gatewayConfig.amqpUrl)).filter((r) => !r.ok);
+  if (problems.length > 0) {
+    console.error(explainUnreachable(problems));
+    process.exit(1);
+  }
+
+  const subgraphs = subgraphsOnDisk(gatewayConfig.serviceUrls);
+  const composition = composeSupergraph(subgraphs);
+  if ('errors' in composition) throw new Error(`the subgraphs do not compose:\n  ${composition.errors.join('\n  ')}`);
+  writeFileSync(SUPERGRAPH_FILE, composition.supergraphSdl);
+
+  const supervisor = new Supervisor();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping every service...');
+    await supervisor.stopAll();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const process_ = (name: string, entry: string, color: number, env: NodeJS.ProcessEnv = {}): ServiceProcess => ({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, entry)],
+    env: { ...process.env, ...env },
+    color,
+  });
+  const names = SERVICE_NAMES.filter((name) => subgraphs.some((s) => s.name === name));
+  names.forEach((name, i) => supervisor.start(process_(name, `subgraphs/${name}/src/main.ts`, COLORS[i % COLORS.length])));
+  await Promise.all(names.map((name) => waitUntilReady(name, gatewayConfig.serviceUrls[name])));
+  supervisor.start(process_('gateway', 'gateway/src/main.ts', 97, { GATEWAY_SUPERGRAPH_FILE: SUPERGRAPH_FILE }));
+  const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}/graphql`;
+  await waitUntilReady('gateway', gatewayUrl);
+
+  const admin = await signClientToken(gatewayConfig.jwt, { sub: 'demo-admin', role: 'admin' }, 3600);
+  const seeded = await seedDemoCatalogue(async (query, variables) => {
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<unknown>;
+  });
+  const customer = await signClientToken(gatewayConfig.jwt, { sub: 'demo-customer', role: 'customer', email: 'demo@example.com' }, 24 * 3600);
+  const firstQuery = '{ products(first: 3) { items { sku name price { amount currency } stock { available } } } }';
+  console.log(
+    [
+      '',
+      '================================================================',
+      ` The shop is up. Gateway: ${gatewayUrl}`,
+      ` Services: ${names.map((n) => `${n} :${PORTS[n]}`).join(', ')}`,
+      ` Demo catalogue: ${seeded.created.length} products created, ${seeded.existing.length} already there`,
+      gatewayConfig.devDefaults.length ? ` Development secrets in use (never in production): ${gatewayConfig.devDefaults.join(', ')}` : '',
+      '',
+      ' A customer token (24 h; `npm run token -- --sub <id>` makes more):',
+      ` ${customer}`,
+      '',
+      ' A first query:',
+      `   curl -s ${gatewayUrl} -H 'content-type: application/json' \\`,
+      `     -d '${JSON.stringify({ query: firstQuery })}'`,
+      '',
+      ' Your cart (with the token):',
+      `   curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" \\`,
+      `     -d '{"query":"mutation { addToCart(sku: \\"TRAIL-SHOE-42\\", quantity: 1) { total { amount currency } } }"}'`,
+      '',
+      ' Ctrl-C stops everything.',
+      '================================================================',
+    ]
+      .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+      .join('\n'),
+  );
+}
+
+main().catch((err: Error) => {
+  console.error(`npm start failed: ${err.message}`);
+  process.exit(1);
+});

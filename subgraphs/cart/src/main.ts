@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startCartService } from './subgraph';
+
+runService('cart-service', () => startCartService());

@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startCheckoutService } from './subgraph';
+
+runService('checkout-service', () => startCheckoutService());

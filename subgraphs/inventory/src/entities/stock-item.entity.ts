@@ -1,0 +1,27 @@
+import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+
+/** The units of one SKU: what can be sold, what checkouts hold, what has been sold. */
+export const StockItem = defineEntity({
+  name: 'StockItem',
+  tableName: 'stock_items',
+  properties: {
+    sku: p.string().primary(),
+    available: p.integer(),
+    reserved: p.integer(),
+    sold: p.integer(),
+    lowStockThreshold: p.integer(),
+    /** Grows with every change: the `sequence` of the SKU's events (LowStockAlert). */
+    version: p.integer(),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export type StockItem = InferEntity<typeof StockItem>;

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { type StartOptions, type SubgraphDefinition, readSchema, startSubgraph } from '@shop/platform';
+import { subscriptions } from './consumers';
+import { Reservation } from './entities/reservation.entity';
+import { StockItem } from './entities/stock-item.entity';
+import { migrations } from './migrations';
+import { resolvers } from './resolvers';
+
+/**
+ * The inventory subgraph: stock per SKU (it adds `stock` to the product). It creates stock rows for
+ * new products and carries out the checkout saga's stock commands.
+ */
+export const inventorySubgraph: SubgraphDefinition = {
+  name: 'inventory',
+  typeDefs: readSchema(join(__dirname, '..', 'schema.graphql')),
+  resolvers,
+  entities: [StockItem, Reservation],
+  migrations,
+  subscriptions,
+};
+
+export const startInventoryService = (options?: StartOptions) => startSubgraph(inventorySubgraph, options);

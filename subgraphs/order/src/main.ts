@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startOrderService } from './subgraph';
+
+runService('order-service', () => startOrderService());
