@@ -274,6 +274,31 @@ describe('cart subgraph', () => {
     expect((await myCart(second)).lines).toEqual([]);
   });
 
+  it('says whether the product of each line is on sale now, asking the product subgraph', async () => {
+    const [selling, stopped] = [await stocked(10), await stocked(10)];
+    const who = someone();
+    await add(who, selling, 1);
+    await add(who, stopped, 1);
+    const linesNow = async () =>
+      (
+        await cart.query<{ myCart: { lines: { sku: string; productActive: boolean }[] } }>(
+          '{ myCart { lines { sku productActive } } }',
+          {},
+          who,
+        )
+      ).data!.myCart.lines;
+    expect(await linesNow()).toEqual(
+      [
+        { sku: selling, productActive: true },
+        { sku: stopped, productActive: true },
+      ].sort((x, y) => x.sku.localeCompare(y.sku)),
+    );
+    await product.query(`mutation { deactivateProduct(sku: "${stopped}") { active } }`, {}, admin);
+    // Before ProductDeactivated drops the line, the line already says its product is not on sale.
+    expect((await linesNow()).find((line) => line.sku === stopped)?.productActive ?? false).toBe(false);
+    expect((await linesNow()).find((line) => line.sku === selling)?.productActive).toBe(true);
+  });
+
   describe('orders', () => {
     it('removes only the checked-out quantities on OrderCreated, once, and puts them back on OrderFailed, once', async () => {
       const [a, b, c] = [await stocked(20), await stocked(20), await stocked(20)];

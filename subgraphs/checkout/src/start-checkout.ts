@@ -35,24 +35,28 @@ export async function startCheckout(
 
   const cart = await context.services.query<CartSnapshot>(context.config.serviceUrls.cart, CART_QUERY, {}, identity);
   const { lines, total, currency } = snapshot(cart.myCart.lines);
-  const checkout = context.em.create(Checkout, {
-    id: randomUUID(),
-    orderId: randomUUID(),
-    customerId: identity.sub,
-    email: Email.safeParse(identity.email).success ? identity.email : null,
-    idempotencyKey,
-    status: 'RESERVING_STOCK',
-    failureReason: null,
-    lines,
-    total,
-    currency,
-    paymentToken,
-    paymentRef: null,
-    refundRequested: false,
-    orderCancelled: false,
-    sequence: 1,
-    version: 1,
-  }, { persist: false });
+  const checkout = context.em.create(
+    Checkout,
+    {
+      id: randomUUID(),
+      orderId: randomUUID(),
+      customerId: identity.sub,
+      email: Email.safeParse(identity.email).success ? identity.email : null,
+      idempotencyKey,
+      status: 'RESERVING_STOCK',
+      failureReason: null,
+      lines,
+      total,
+      currency,
+      paymentToken,
+      paymentRef: null,
+      refundRequested: false,
+      orderCancelled: false,
+      sequence: 1,
+      version: 1,
+    },
+    { persist: false },
+  );
   try {
     await context.em.transactional(async (tx) => saga.begin(tx, checkout));
     return checkout;

@@ -21,7 +21,9 @@ export function checkoutSubgraph(settings: CheckoutSettings): SubgraphDefinition
     entities: [Checkout, CheckoutTransition, SagaEvent],
     migrations,
     subscriptions: subscriptionsFor(saga),
-    workers: [(service) => startTimeoutWorker(service.orm, saga, service.logger, Math.min(1_000, Math.max(50, settings.stepTimeoutMs / 4)))],
+    workers: [
+      (service) => startTimeoutWorker(service.orm, saga, service.logger, Math.min(1_000, Math.max(50, settings.stepTimeoutMs / 4))),
+    ],
   };
 }
 

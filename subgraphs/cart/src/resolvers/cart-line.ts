@@ -1,4 +1,5 @@
-import { formatAmount } from '@shop/platform';
+import { type SubgraphContext, formatAmount } from '@shop/platform';
+import { activeNow } from '../availability';
 import type { CartLine as CartLineEntity } from '../entities/cart-line.entity';
 
 export const CartLine = {
@@ -9,5 +10,9 @@ export const CartLine = {
 
   unitPrice(line: CartLineEntity) {
     return { amount: formatAmount(line.unitPrice, line.currency), currency: line.currency };
+  },
+
+  productActive({ sku }: CartLineEntity, _: unknown, context: SubgraphContext) {
+    return activeNow(context, sku);
   },
 };

@@ -33,7 +33,10 @@ export const Checkout = defineEntity({
     sequence: p.integer(),
     /** Grows with every change of the row; saving checks it did not move (optimistic concurrency). */
     version: p.integer().concurrencyCheck(),
-    createdAt: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .columnType('timestamptz')

@@ -10,7 +10,10 @@ export const SagaEvent = defineEntity({
     eventType: p.string(),
     eventId: p.uuid().nullable(),
     outcome: p.text(),
-    at: p.datetime().columnType('timestamptz').onCreate(() => new Date()),
+    at: p
+      .datetime()
+      .columnType('timestamptz')
+      .onCreate(() => new Date()),
   },
 });
 

@@ -25,13 +25,17 @@ export class Migration20261126000600_checkouts extends Migration {
         "updated_at" timestamptz not null
       );`);
     // At most one checkout in progress per customer, whatever races: the database says so.
-    this.addSql(`create unique index "checkouts_one_in_progress" on "checkouts" ("customer_id") where "status" not in ('COMPLETED', 'FAILED');`);
-    this.addSql(`create unique index "checkouts_idempotency_key" on "checkouts" ("customer_id", "idempotency_key") where "idempotency_key" is not null;`);
+    this.addSql(
+      `create unique index "checkouts_one_in_progress" on "checkouts" ("customer_id") where "status" not in ('COMPLETED', 'FAILED');`,
+    );
+    this.addSql(
+      `create unique index "checkouts_idempotency_key" on "checkouts" ("customer_id", "idempotency_key") where "idempotency_key" is not null;`,
+    );
     this.addSql(`create index "checkouts_customer_created" on "checkouts" ("customer_id", "created_at" desc, "id" desc);`);
     this.addSql(`create index "checkouts_overdue" on "checkouts" ("deadline_at") where "deadline_at" is not null;`);
     this.addSql(`
       create table "checkout_transitions" (
-        "checkout_id" uuid not null references "checkouts" ("id"),
+        "checkout_id" uuid not null references "checkouts" ("id") deferrable initially deferred,
         "sequence" int not null,
         "status" varchar(32) not null,
         "at" timestamptz not null,

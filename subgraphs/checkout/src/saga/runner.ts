@@ -88,7 +88,12 @@ export class CheckoutSaga {
     if (event.type === 'DeadlinePassed' && (!checkout.deadlineAt || checkout.deadlineAt > now)) return;
 
     const result = transition(
-      { status: checkout.status, paymentRef: checkout.paymentRef ?? null, refundRequested: checkout.refundRequested, orderCancelled: checkout.orderCancelled },
+      {
+        status: checkout.status,
+        paymentRef: checkout.paymentRef ?? null,
+        refundRequested: checkout.refundRequested,
+        orderCancelled: checkout.orderCancelled,
+      },
       event,
     );
     if (result.ignored) {
@@ -165,7 +170,12 @@ export class CheckoutSaga {
           deadline,
         );
       case 'RefundPayment':
-        return void this.outbox.publish(em, RefundPayment, { checkoutId: checkout.id, orderId: checkout.orderId, requestedBy: 'saga' }, options);
+        return void this.outbox.publish(
+          em,
+          RefundPayment,
+          { checkoutId: checkout.id, orderId: checkout.orderId, requestedBy: 'saga' },
+          options,
+        );
       case 'CreateOrder':
         return void this.outbox.publish(
           em,

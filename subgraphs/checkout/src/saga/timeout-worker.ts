@@ -11,7 +11,9 @@ import type { CheckoutSaga } from './runner';
 export function startTimeoutWorker(orm: MikroORM, saga: CheckoutSaga, logger: Logger, intervalMs: number): () => Promise<void> {
   let running: Promise<void> | undefined;
   const sweep = async () => {
-    const overdue = await orm.em.fork().find(Checkout, { deadlineAt: { $lte: new Date() } }, { fields: ['id'], orderBy: { deadlineAt: 'asc' }, limit: 200 });
+    const overdue = await orm.em
+      .fork()
+      .find(Checkout, { deadlineAt: { $lte: new Date() } }, { fields: ['id'], orderBy: { deadlineAt: 'asc' }, limit: 200 });
     for (const { id } of overdue) {
       await saga.apply(orm.em.fork(), id, { type: 'DeadlinePassed' });
     }

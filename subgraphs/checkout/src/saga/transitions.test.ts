@@ -33,7 +33,11 @@ const table: [CheckoutStatus, SagaEvent['type'], Partial<Transition> | 'ignored'
   ['PROCESSING_PAYMENT', 'PaymentSucceeded', { status: 'CREATING_ORDER', paymentRef: 'pay_1', commands: ['CreateOrder'] }],
   ['PROCESSING_PAYMENT', 'PaymentFailed', { status: 'FAILED', failureReason: 'card declined', commands: ['ReleaseStock'] }],
   ['PROCESSING_PAYMENT', 'OrderCreated', 'ignored'],
-  ['PROCESSING_PAYMENT', 'DeadlinePassed', { status: 'FAILED', failureReason: 'timed out waiting for the payment', commands: ['ReleaseStock'] }],
+  [
+    'PROCESSING_PAYMENT',
+    'DeadlinePassed',
+    { status: 'FAILED', failureReason: 'timed out waiting for the payment', commands: ['ReleaseStock'] },
+  ],
 
   ['CREATING_ORDER', 'StockReserved', 'ignored'],
   ['CREATING_ORDER', 'StockReservationFailed', 'ignored'],
@@ -53,7 +57,11 @@ const table: [CheckoutStatus, SagaEvent['type'], Partial<Transition> | 'ignored'
   ['FAILED', 'OrderCreated', { orderCancelled: true, refundRequested: true, commands: ['CancelOrder', 'RefundPayment'] }],
   ['FAILED', 'DeadlinePassed', 'ignored'],
 
-  ...(Object.keys(events) as SagaEvent['type'][]).map((type): [CheckoutStatus, SagaEvent['type'], 'ignored'] => ['COMPLETED', type, 'ignored']),
+  ...(Object.keys(events) as SagaEvent['type'][]).map((type): [CheckoutStatus, SagaEvent['type'], 'ignored'] => [
+    'COMPLETED',
+    type,
+    'ignored',
+  ]),
 ];
 
 describe('checkout saga transition table', () => {
@@ -74,7 +82,11 @@ describe('checkout saga transition table', () => {
     });
 
     it('cancels a late order without a second refund', () => {
-      expect(transition(saga('FAILED', { refundRequested: true }), events.OrderCreated)).toEqual({ orderCancelled: true, refundRequested: true, commands: ['CancelOrder'] });
+      expect(transition(saga('FAILED', { refundRequested: true }), events.OrderCreated)).toEqual({
+        orderCancelled: true,
+        refundRequested: true,
+        commands: ['CancelOrder'],
+      });
     });
 
     it('does not cancel an order twice', () => {

@@ -25,7 +25,8 @@ export type SagaEvent =
   | { type: 'DeadlinePassed' };
 
 /** Commands the saga sends; the runner fills in the data from the checkout. */
-export type SagaCommand = 'ReserveStock' | 'ReleaseStock' | 'ConfirmStock' | 'ProcessPayment' | 'RefundPayment' | 'CreateOrder' | 'CancelOrder';
+export type SagaCommand =
+  'ReserveStock' | 'ReleaseStock' | 'ConfirmStock' | 'ProcessPayment' | 'RefundPayment' | 'CreateOrder' | 'CancelOrder';
 
 export interface Transition {
   /** The new status, or none when the event changes no status. */

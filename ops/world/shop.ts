@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, deleteBrokerObjects, uniqueName, type TestDatabase } from '@shop/events/src/testing';
+import { signClientToken } from '@shop/gateway/src/auth';
+import { type GatewayHandles, startGateway } from '@shop/gateway/src/gateway';
+import { composeSupergraph, subgraphsOnDisk } from '@shop/gateway/src/supergraph';
+import {
+  type GraphQLResponse,
+  type Identity,
+  SERVICE_NAMES,
+  type ServiceName,
+  type StartOptions,
+  type SubgraphHandles,
+  loadConfig,
+} from '@shop/platform';
+import { startCartService } from '@shop/cart/src/subgraph';
+import { startCheckoutService } from '@shop/checkout/src/subgraph';
+import { startInventoryService } from '@shop/inventory/src/subgraph';
+import { startOrderService } from '@shop/order/src/subgraph';
+import { startPaymentService } from '@shop/payment/src/subgraph';
+import { startProductService } from '@shop/product/src/subgraph';
+
+// The whole system in one process for system tests and benchmarks: every subgraph on its own
+// fresh database, one queue prefix for all of them, and the gateway in front, on free ports.
+
+const starters: Record<ServiceName, (options: StartOptions) => Promise<SubgraphHandles>> = {
+  product: startProductService,
+  inventory: startInventoryService,
+  cart: startCartService,
+  order: startOrderService,
+  payment: startPaymentService,
+  checkout: startCheckoutService,
+};
+
+export interface ShopOptions {
+  label?: string;
+  /** Environment for every service, e.g. CHECKOUT_STEP_TIMEOUT_MS or PAYMENT_SLOW_MS. */
+  env?: Record<string, string>;
+}
+
+export interface Shop {
+  prefix: string;
+  gateway: GatewayHandles;
+  services: Record<ServiceName, SubgraphHandles>;
+  token(identity: Identity): Promise<string>;
+  /** A request to the gateway as this identity (anonymous without one). */
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    identity?: Identity | null,
+  ): Promise<GraphQLResponse<T>>;
+  /** Stops one service (gracefully, or abruptly) and starts it again on the same database and port. */
+  restart(name: ServiceName, options?: { downForMs?: number }): Promise<void>;
+  stop(name: ServiceName): Promise<void>;
+  start(name: ServiceName): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startShop(options: ShopOptions = {}): Promise<Shop> {
+  const label = options.label ?? 'shop';
+  const prefix = `${uniqueName(label)}.`;
+  const env = { ...process.env, ...options.env };
+  const databases = {} as Record<ServiceName, TestDatabase>;
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of SERVICE_NAMES) {
+    databases[name] = await createTestDatabase(`${label}_${name}`);
+    ports[name] = await freePort();
+  }
+  const serviceUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<
+    ServiceName,
+    string
+  >;
+  const services = {} as Record<ServiceName, SubgraphHandles>;
+  const start = async (name: ServiceName) => {
+    services[name] = await starters[name]({
+      env,
+      config: { port: ports[name], databaseUrl: databases[name].url, queuePrefix: prefix, serviceUrls },
+    });
+  };
+  // Services that others call start first; the order matters only for the first requests.
+  for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout'] as ServiceName[]) await start(name);
+
+  const composition = composeSupergraph(subgraphsOnDisk(serviceUrls));
+  if ('errors' in composition) throw new Error(`the subgraphs do not compose: ${composition.errors.join('; ')}`);
+  const folder = mkdtempSync(join(tmpdir(), 'shop-supergraph-'));
+  const supergraphFile = join(folder, 'supergraph.graphql');
+  writeFileSync(supergraphFile, composition.supergraphSdl);
+  const gateway = await startGateway({ env, config: { port: 0, queuePrefix: prefix, serviceUrls }, supergraphFile });
+  const jwt = loadConfig('gateway', env).jwt;
+  const stopped = new Set<ServiceName>();
+
+  const shop: Shop = {
+    prefix,
+    gateway,
+    services,
+    token: (identity) => signClientToken(jwt, identity, 3600),
+    async query(query, variables = {}, identity = null) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (identity) headers.authorization = `Bearer ${await shop.token(identity)}`;
+      const response = await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      return (await response.json()) as GraphQLResponse<never>;
+    },
+    async stop(name) {
+      stopped.add(name);
+      await services[name].stop();
+    },
+    async start(name) {
+      await start(name);
+      stopped.delete(name);
+    },
+    async restart(name, { downForMs = 0 } = {}) {
+      await shop.stop(name);
+      await new Promise((resolve) => setTimeout(resolve, downForMs));
+      await shop.start(name);
+    },
+    async close() {
+      await gateway.stop();
+      for (const name of SERVICE_NAMES) if (!stopped.has(name)) await services[name].stop();
+      for (const name of SERVICE_NAMES) await databases[name].drop();
+      await deleteBrokerObjects(prefix);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+  return shop;
+}
