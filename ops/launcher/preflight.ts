@@ -50,6 +50,5 @@ export function explainUnreachable(failures: Reachability[]): string {
     '      rabbitmq-server -detached',
     '  - or run them in containers: docker compose up -d postgres rabbitmq',
     '  - or point DATABASE_URL / AMQP_URL at where they run',
-    '  - or run everything in one process with nothing installed: npm run start:embedded',
   ].join('\n');
 }
