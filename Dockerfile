@@ -2,6 +2,7 @@
 # picks the service by its command. TypeScript runs through tsx, as in development.
 FROM node:20-bookworm-slim
 WORKDIR /app
-COPY . .
-RUN npm ci --no-audit --no-fund
+RUN chown node:node /app
 USER node
+COPY --chown=node:node . .
+RUN npm ci --no-audit --no-fund
