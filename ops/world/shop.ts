@@ -1,7 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RabbitMqTransport, type Transport, createLogger } from '@shop/events';
 import { createTestDatabase, deleteBrokerObjects, uniqueName, type TestDatabase } from '@shop/events/src/testing';
 import { signClientToken } from '@shop/gateway/src/auth';
 import { type GatewayHandles, startGateway } from '@shop/gateway/src/gateway';
@@ -38,12 +40,19 @@ export interface ShopOptions {
   label?: string;
   /** Environment for every service, e.g. CHECKOUT_STEP_TIMEOUT_MS or PAYMENT_SLOW_MS. */
   env?: Record<string, string>;
+  /** Services run as child processes (so a test can kill -9 them); the others run in this process. */
+  asProcesses?: ServiceName[];
+  /** Wraps each in-process service's transport (e.g. to deliver every message twice). */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 export interface Shop {
   prefix: string;
   gateway: GatewayHandles;
-  services: Record<ServiceName, SubgraphHandles>;
+  /** The services running in this process. */
+  services: Partial<Record<ServiceName, SubgraphHandles>>;
+  urls: Record<ServiceName, string>;
+  databases: Record<ServiceName, TestDatabase>;
   token(identity: Identity): Promise<string>;
   /** A request to the gateway as this identity (anonymous without one). */
   query<T = Record<string, unknown>>(
@@ -51,9 +60,11 @@ export interface Shop {
     variables?: Record<string, unknown>,
     identity?: Identity | null,
   ): Promise<GraphQLResponse<T>>;
-  /** Stops one service (gracefully, or abruptly) and starts it again on the same database and port. */
+  /** Stops one service gracefully and starts it again on the same database and port. */
   restart(name: ServiceName, options?: { downForMs?: number }): Promise<void>;
   stop(name: ServiceName): Promise<void>;
+  /** SIGKILL for a service run as a child process: no shutdown, nothing flushed. */
+  kill(name: ServiceName): Promise<void>;
   start(name: ServiceName): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,12 +94,45 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     ServiceName,
     string
   >;
-  const services = {} as Record<ServiceName, SubgraphHandles>;
+  const services: Shop['services'] = {};
+  const children = new Map<ServiceName, ChildProcess>();
   const start = async (name: ServiceName) => {
+    if (options.asProcesses?.includes(name)) {
+      children.set(
+        name,
+        await startProcess(name, {
+          ...env,
+          ...urlEnv(serviceUrls),
+          PORT: String(ports[name]),
+          DATABASE_URL: databases[name].url,
+          QUEUE_PREFIX: prefix,
+        }),
+      );
+      return;
+    }
+    const transport = options.wrapTransport?.(
+      new RabbitMqTransport({
+        url: loadConfig(name, env).amqpUrl,
+        prefix,
+        connectionName: `${name}-service`,
+        logger: createLogger(`${name}-service`),
+      }),
+    );
     services[name] = await starters[name]({
       env,
+      transport,
       config: { port: ports[name], databaseUrl: databases[name].url, queuePrefix: prefix, serviceUrls },
     });
+  };
+  const stopService = async (name: ServiceName) => {
+    const child = children.get(name);
+    if (child) {
+      children.delete(name);
+      await signal(child, 'SIGTERM');
+    } else {
+      await services[name]?.stop();
+      delete services[name];
+    }
   };
   // Services that others call start first; the order matters only for the first requests.
   for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout'] as ServiceName[]) await start(name);
@@ -100,12 +144,12 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   writeFileSync(supergraphFile, composition.supergraphSdl);
   const gateway = await startGateway({ env, config: { port: 0, queuePrefix: prefix, serviceUrls }, supergraphFile });
   const jwt = loadConfig('gateway', env).jwt;
-  const stopped = new Set<ServiceName>();
-
   const shop: Shop = {
     prefix,
     gateway,
     services,
+    urls: serviceUrls,
+    databases,
     token: (identity) => signClientToken(jwt, identity, 3600),
     async query(query, variables = {}, identity = null) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -113,14 +157,14 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       const response = await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return (await response.json()) as GraphQLResponse<never>;
     },
-    async stop(name) {
-      stopped.add(name);
-      await services[name].stop();
+    stop: stopService,
+    async kill(name) {
+      const child = children.get(name);
+      if (!child) throw new Error(`${name} runs in this process: only a service started as a child process can be killed`);
+      children.delete(name);
+      await signal(child, 'SIGKILL');
     },
-    async start(name) {
-      await start(name);
-      stopped.delete(name);
-    },
+    start,
     async restart(name, { downForMs = 0 } = {}) {
       await shop.stop(name);
       await new Promise((resolve) => setTimeout(resolve, downForMs));
@@ -128,11 +172,44 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     },
     async close() {
       await gateway.stop();
-      for (const name of SERVICE_NAMES) if (!stopped.has(name)) await services[name].stop();
+      for (const name of SERVICE_NAMES) await stopService(name);
       for (const name of SERVICE_NAMES) await databases[name].drop();
       await deleteBrokerObjects(prefix);
       rmSync(folder, { recursive: true, force: true });
     },
   };
   return shop;
+}
+
+const urlEnv = (urls: Record<ServiceName, string>) =>
+  Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_URL`, urls[name]]));
+
+/** Runs `subgraphs/<name>/src/main.ts` as its own process and waits until it is ready. */
+async function startProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const main = join(__dirname, '..', '..', 'subgraphs', name, 'src', 'main.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const health = `http://127.0.0.1:${env.PORT}/health/ready`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    const ready = await fetch(health).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return child;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not become ready within 60 s`);
+}
+
+function signal(child: ChildProcess, how: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(how);
+  });
 }
