@@ -73,7 +73,11 @@ async function main(): Promise<void> {
     });
     return (await response.json()) as GraphQLResponse<unknown>;
   });
-  const customer = await signClientToken(gatewayConfig.jwt, { sub: 'demo-customer', role: 'customer', email: 'demo@example.com' }, 24 * 3600);
+  const customer = await signClientToken(
+    gatewayConfig.jwt,
+    { sub: 'demo-customer', role: 'customer', email: 'demo@example.com' },
+    24 * 3600,
+  );
   const firstQuery = '{ products(first: 3) { items { sku name price { amount currency } stock { available } } } }';
   console.log(
     [
