@@ -9,3 +9,4 @@ export * from './loaders';
 export * from './run';
 export * from './scalars';
 export * from './input';
+export * from './columns';

@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn } from '@shop/platform';
 
 /** One customer's cart; its lines are CartLine rows. */
 export const Cart = defineEntity({
@@ -10,10 +11,7 @@ export const Cart = defineEntity({
     lastActiveAt: p.datetime().columnType('timestamptz'),
     /** Grows with every change: the `sequence` of the cart's events. */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
     /** Any change, the customer's or an event's (set where the change is made). */
     updatedAt: p.datetime().columnType('timestamptz'),
   },

@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 /** Units a created order took out of a cart, as the cart held them. */
 export interface TakenLine {
@@ -22,15 +23,8 @@ export const CheckedOutOrder = defineEntity({
     customerId: p.string(),
     status: p.enum(['REMOVED', 'RESTORED']),
     taken: p.json<TakenLine[]>().columnType('jsonb'),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

@@ -1,5 +1,6 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
 import type { CheckoutStatus } from '../saga/transitions';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 export interface CheckoutLine {
   sku: string;
@@ -33,15 +34,8 @@ export const Checkout = defineEntity({
     sequence: p.integer(),
     /** Grows with every change of the row; saving checks it did not move (optimistic concurrency). */
     version: p.integer().concurrencyCheck(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

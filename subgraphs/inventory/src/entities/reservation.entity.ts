@@ -1,5 +1,6 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
 import type { DataOf, ReserveStock } from '@shop/events';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 export type StockLine = DataOf<typeof ReserveStock>['lines'][number];
 
@@ -20,15 +21,8 @@ export const Reservation = defineEntity({
     lines: p.json<StockLine[]>().columnType('jsonb'),
     /** Grows with every change: the `sequence` of the reservation's events. */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

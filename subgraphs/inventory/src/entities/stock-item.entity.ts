@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 /** The units of one SKU: what can be sold, what checkouts hold, what has been sold. */
 export const StockItem = defineEntity({
@@ -12,15 +13,8 @@ export const StockItem = defineEntity({
     lowStockThreshold: p.integer(),
     /** Grows with every change: the `sequence` of the SKU's events (LowStockAlert). */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn } from '@shop/platform';
 
 /**
  * The mark a CancelOrder leaves when it arrives before its order was created: a CreateOrder
@@ -11,10 +12,7 @@ export const OrderCancellation = defineEntity({
     orderId: p.uuid().primary(),
     checkoutId: p.uuid(),
     reason: p.string(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 const ORDER_STATUSES = ['PAID', 'SHIPPED', 'FAILED', 'REFUNDED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -32,15 +33,8 @@ export const Order = defineEntity({
     refundRequestedAt: p.datetime().columnType('timestamptz').nullable(),
     /** Grows with every change its events announce: the `sequence` of the order's events. */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 const PAYMENT_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'REFUNDED'] as const;
 
@@ -22,15 +23,8 @@ export const Payment = defineEntity({
     refundedAt: p.datetime().columnType('timestamptz').nullable(),
     /** Grows with every change its events announce: the `sequence` of the payment's events. */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 

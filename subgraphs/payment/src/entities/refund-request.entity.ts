@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn } from '@shop/platform';
 
 /**
  * The first RefundPayment of a checkout, kept for good: a payment still PENDING is refunded as
@@ -11,10 +12,7 @@ export const RefundRequest = defineEntity({
     checkoutId: p.uuid().primary(),
     orderId: p.uuid(),
     requestedBy: p.enum(['saga', 'admin']),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
+    createdAt: createdAtColumn(),
   },
 });
 

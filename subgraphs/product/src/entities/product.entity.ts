@@ -1,4 +1,5 @@
 import { type InferEntity, defineEntity, p } from '@mikro-orm/core';
+import { createdAtColumn, updatedAtColumn } from '@shop/platform';
 
 export const Product = defineEntity({
   name: 'Product',
@@ -13,15 +14,8 @@ export const Product = defineEntity({
     active: p.boolean(),
     /** Grows with every change: the `sequence` of the product's events. */
     version: p.integer(),
-    createdAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .columnType('timestamptz')
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    createdAt: createdAtColumn(),
+    updatedAt: updatedAtColumn(),
   },
 });
 
