@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { CartExpired, type Outbox } from '@shop/events';
-import { ConfigError, type SubgraphHandles } from '@shop/platform';
+import { type SubgraphHandles, parseEnv } from '@shop/platform';
 import { z } from 'zod';
 import { Cart } from './entities/cart.entity';
 import { CartLine } from './entities/cart-line.entity';
@@ -22,11 +22,8 @@ const ExpiryEnv = z.object({
 });
 
 export function loadExpirySettings(env: NodeJS.ProcessEnv = process.env): CartExpirySettings {
-  const parsed = ExpiryEnv.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return { idleTtlMs: parsed.data.CART_IDLE_TTL_MS, sweepIntervalMs: parsed.data.CART_EXPIRY_SWEEP_MS };
+  const settings = parseEnv(ExpiryEnv, env);
+  return { idleTtlMs: settings.CART_IDLE_TTL_MS, sweepIntervalMs: settings.CART_EXPIRY_SWEEP_MS };
 }
 
 // Skips carts another sweep or a customer's request holds: they are taken by the next sweep, if still idle.

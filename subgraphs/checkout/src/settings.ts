@@ -1,3 +1,4 @@
+import { parseEnv } from '@shop/platform';
 import { z } from 'zod';
 
 const Settings = z.object({
@@ -10,7 +11,5 @@ export interface CheckoutSettings {
 }
 
 export function loadCheckoutSettings(env: NodeJS.ProcessEnv = process.env): CheckoutSettings {
-  const parsed = Settings.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid CHECKOUT_STEP_TIMEOUT_MS: ${parsed.error.issues[0].message}`);
-  return { stepTimeoutMs: parsed.data.CHECKOUT_STEP_TIMEOUT_MS };
+  return { stepTimeoutMs: parseEnv(Settings, env).CHECKOUT_STEP_TIMEOUT_MS };
 }

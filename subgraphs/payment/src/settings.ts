@@ -1,4 +1,4 @@
-import { ConfigError } from '@shop/platform';
+import { parseEnv } from '@shop/platform';
 import { z } from 'zod';
 
 // The payment service's own settings, read from the same environment as the shared configuration.
@@ -15,9 +15,5 @@ export interface PaymentSettings {
 }
 
 export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return { slowPaymentMs: parsed.data.PAYMENT_SLOW_MS };
+  return { slowPaymentMs: parseEnv(Env, env).PAYMENT_SLOW_MS };
 }
