@@ -44,7 +44,7 @@ describe('gateway', () => {
     supergraphFolder = mkdtempSync(join(tmpdir(), 'gateway-test-'));
     const supergraphFile = join(supergraphFolder, 'supergraph.graphql');
     writeFileSync(supergraphFile, composition.supergraphSdl);
-    gateway = await startGateway({ config: { port: 0 }, supergraphFile });
+    gateway = await startGateway({ config: { port: 0, queuePrefix: product.prefix }, supergraphFile });
   });
 
   afterAll(async () => {
@@ -165,7 +165,7 @@ describe('gateway', () => {
 
   it('composes live from the running subgraphs, with signed introspection', async () => {
     const subgraphs = [product, ...(inventory ? [inventory] : [])].map(({ service }) => ({ name: service.name, url: service.url }));
-    const live = await startGateway({ config: { port: 0 }, subgraphs });
+    const live = await startGateway({ config: { port: 0, queuePrefix: product.prefix }, subgraphs });
     try {
       const s = await createdProduct('Composed live');
       expect((await post(live.url, `{ product(sku: "${s}") { name } }`)).body).toEqual({ data: { product: { name: 'Composed live' } } });
@@ -192,7 +192,7 @@ describe('gateway', () => {
     const ready = await fetch(gateway.url.replace('/graphql', '/health/ready'));
     expect({ status: ready.status, body: await ready.json() }).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { supergraph: true } },
+      body: { status: 'ready', checks: { supergraph: true, broker: true } },
     });
     expect((await fetch(gateway.url.replace('/graphql', '/health'))).status).toBe(200);
     await ask(`query CountedOperation { products(first: 1) { items { sku } } }`);

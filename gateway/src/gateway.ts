@@ -6,13 +6,15 @@ import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
-import { type Logger, createLogger } from '@shop/events';
+import { type Logger, type Transport, createLogger } from '@shop/events';
 import { type Config, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
 import { InvalidTokenError, type TokenVerifier, bearerToken, createTokenVerifier } from './auth';
+import { graphqlRoute } from './graphql-route';
 import { type GatewayMetrics, createGatewayMetrics, requestMetricsPlugin } from './metrics';
 import { type GatewayContext, SignedDataSource, SubgraphFetcher, createSubgraphAgent } from './subgraph-fetch';
+import { type SubscriptionService, type SubscriptionSettings, startSubscriptionService } from './subscriptions/subscription-service';
 import { subgraphsOnDisk } from './supergraph';
 
 export interface GatewayOptions {
@@ -23,6 +25,10 @@ export interface GatewayOptions {
   supergraphFile?: string;
   /** The subgraphs to compose live; defaults to every subgraph on disk, at its configured URL. */
   subgraphs?: { name: string; url: string }[];
+  /** Limits and timings of the graphql-ws subscriptions (tests shorten them). */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** Another transport than RabbitMQ for the status events that feed subscriptions. */
+  transport?: Transport;
 }
 
 export interface GatewayHandles {
@@ -30,6 +36,7 @@ export interface GatewayHandles {
   config: Config;
   server: http.Server;
   metrics: GatewayMetrics;
+  subscriptions: SubscriptionService;
   stop(): Promise<void>;
 }
 
@@ -37,7 +44,8 @@ const INTERNAL_HEADER_PREFIX = 'x-internal-';
 
 /**
  * Starts the client-facing gateway: the supergraph (a static file, or composed from the running
- * subgraphs), client authentication, signed subgraph requests, /graphql, health and /metrics.
+ * subgraphs), client authentication, signed subgraph requests, /graphql (with graphql-ws
+ * subscriptions on the same path), health and /metrics.
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandles> {
   const env = options.env ?? process.env;
@@ -55,10 +63,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     },
     logger,
   });
-  let supergraphLoaded = false;
+  let apiSchema: GraphQLSchema | undefined;
   let stopping = false;
-  gateway.onSchemaLoadOrUpdate(() => {
-    supergraphLoaded = true;
+  gateway.onSchemaLoadOrUpdate((loaded) => {
+    apiSchema = loaded.apiSchema;
   });
 
   const app = express();
@@ -85,6 +93,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     await agent.close();
     throw err;
   }
+  let subscriptions: SubscriptionService;
+  try {
+    subscriptions = await startSubscriptionService({
+      httpServer: server,
+      apollo,
+      apiSchema: () => apiSchema,
+      verifyToken,
+      config,
+      metrics,
+      logger,
+      settings: options.subscriptions,
+      transport: options.transport,
+    });
+  } catch (err) {
+    await apollo.stop();
+    await agent.close();
+    throw err;
+  }
 
   app.disable('x-powered-by');
   app.use(stripInternalHeaders);
@@ -92,9 +118,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     res.json({ status: 'ok' });
   });
   app.get(['/health/ready', '/health'], (_req, res) => {
-    const ready = supergraphLoaded && !stopping;
+    const checks = { supergraph: apiSchema !== undefined, broker: subscriptions.isConnected() };
+    const ready = checks.supergraph && checks.broker && !stopping;
     const status = stopping ? 'stopping' : ready ? 'ready' : 'not ready';
-    res.status(ready ? 200 : 503).json({ status, checks: { supergraph: supergraphLoaded } });
+    res.status(ready ? 200 : 503).json({ status, checks });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -102,8 +129,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   app.use(
     '/graphql',
     authenticate(verifyToken, metrics),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ res }) => ({ identity: res.locals.identity as GatewayContext['identity'] }) }),
+    graphqlRoute(apollo, metrics),
   );
   app.use(answerHttpError(logger));
 
@@ -123,8 +149,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     config,
     server,
     metrics,
+    subscriptions,
     stop: async () => {
       stopping = true;
+      await subscriptions.stop();
       await apollo.stop(); // drains the HTTP server: answers in flight finish, then it closes
       await agent.close();
     },

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS_SECONDS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,6 +17,10 @@ export interface GatewayMetrics {
   refusedTokens: Counter<never>;
   subgraphRequestDuration: Histogram<'subgraph' | 'outcome'>;
   sharedSubgraphFetches: Counter<'subgraph'>;
+  coalescedRequests: Counter<never>;
+  openSubscriptions: Gauge<'field'>;
+  subscriptionMessages: Counter<'field'>;
+  subscriptionHistoryReads: Counter<'reason'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -54,6 +58,29 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'gateway_subgraph_fetches_shared_total',
       help: 'Subgraph fetches answered by an identical fetch already in flight',
       labelNames: ['subgraph'],
+      registers,
+    }),
+    coalescedRequests: new Counter({
+      name: 'gateway_requests_coalesced_total',
+      help: 'Client queries answered with the answer of an identical query in flight (same caller, same body); not counted in gateway_requests_total',
+      registers,
+    }),
+    openSubscriptions: new Gauge({
+      name: 'gateway_subscriptions_open',
+      help: 'GraphQL subscriptions open over graphql-ws, by root field',
+      labelNames: ['field'],
+      registers,
+    }),
+    subscriptionMessages: new Counter({
+      name: 'gateway_subscription_messages_total',
+      help: 'Messages delivered to subscribers, by root field',
+      labelNames: ['field'],
+      registers,
+    }),
+    subscriptionHistoryReads: new Counter({
+      name: 'gateway_subscription_history_reads_total',
+      help: 'Checkout histories read to fill missed transitions, by reason (gap: a sequence did not arrive in time; reconnect: the broker connection was lost)',
+      labelNames: ['reason'],
       registers,
     }),
   };

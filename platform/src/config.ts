@@ -18,6 +18,9 @@ export const SERVICE_NAMES = Object.keys(PORTS).filter((name) => name !== 'gatew
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production-0123456789';
 const DEV_INTERNAL_SIGNING_KEY = 'dev-only-internal-signing-key-change-me-0123456789';
 
+/** The value of INSECURE_SKIP_SIGNATURE_CHECK that lets unsigned requests into a subgraph (benchmarks against gateways that cannot sign). */
+export const INSECURE_SKIP_SIGNATURE_CHECK_VALUE = 'benchmark-only';
+
 const Env = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -31,6 +34,10 @@ const Env = z.object({
   JWT_AUDIENCE: z.string().default('shop-api'),
   INTERNAL_SIGNING_KEY: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+  // The one accepted value spells out what it is for, so that it cannot be switched on by a habit like "true".
+  INSECURE_SKIP_SIGNATURE_CHECK: z
+    .literal(INSECURE_SKIP_SIGNATURE_CHECK_VALUE, { error: `must be "${INSECURE_SKIP_SIGNATURE_CHECK_VALUE}" or unset` })
+    .optional(),
 });
 
 export interface Config {
@@ -42,6 +49,11 @@ export interface Config {
   jwt: { secret?: string; jwksUrl?: string; issuer: string; audience: string };
   internalSigningKey: string;
   dbPoolMax: number;
+  /**
+   * INSECURE_SKIP_SIGNATURE_CHECK=benchmark-only: a subgraph answers requests that carry no internal
+   * signature, as anonymous. Signed requests are still verified. Refused in production mode.
+   */
+  insecureSkipSignatureCheck: boolean;
   /** Where each subgraph is reached (`<NAME>_URL`). */
   serviceUrls: Record<ServiceName, string>;
   /** Development defaults in use, to announce at start. */
@@ -71,6 +83,12 @@ export function loadConfig(service: ServiceName | 'gateway', env: NodeJS.Process
   if (missing.length > 0) {
     throw new ConfigError(`production mode needs ${missing.join(' and ')}: refusing to start with development defaults`);
   }
+  const insecureSkipSignatureCheck = e.INSECURE_SKIP_SIGNATURE_CHECK !== undefined;
+  if (production && insecureSkipSignatureCheck) {
+    throw new ConfigError(
+      'INSECURE_SKIP_SIGNATURE_CHECK is set: refusing to start in production mode, because it lets unsigned requests reach the subgraphs as anonymous (it exists for benchmarks only)',
+    );
+  }
   const port = service === 'gateway' ? (e.GATEWAY_PORT ?? e.PORT ?? PORTS.gateway) : (e.PORT ?? PORTS[service]);
   const serviceUrls = Object.fromEntries(
     SERVICE_NAMES.map((name) => [name, env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${PORTS[name]}/graphql`]),
@@ -84,6 +102,7 @@ export function loadConfig(service: ServiceName | 'gateway', env: NodeJS.Process
     jwt: { secret: jwtSecret, jwksUrl: e.JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     internalSigningKey,
     dbPoolMax: e.DB_POOL_MAX,
+    insecureSkipSignatureCheck,
     serviceUrls,
     devDefaults,
   };

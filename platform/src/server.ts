@@ -15,7 +15,7 @@ import { type DocumentNode, GraphQLError, type GraphQLFormattedError } from 'gra
 import gql from 'graphql-tag';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type Config, type ServiceName, loadConfig } from './config';
-import { type Identity, verifyInternalRequest } from './identity';
+import { INTERNAL_HEADERS, type Identity, verifyInternalRequest } from './identity';
 import { InternalClient } from './internal-client';
 import { openDatabase } from './orm';
 
@@ -128,7 +128,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
         (req as Request & { rawBody?: Buffer }).rawBody = buf;
       },
     }),
-    requireInternalSignature(config.internalSigningKey),
+    requireInternalSignature(config.internalSigningKey, { allowUnsigned: config.insecureSkipSignatureCheck }),
     expressMiddleware(apollo, {
       context: async ({ res }) => ({
         identity: res.locals.identity as Identity | null,
@@ -173,12 +173,27 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   };
   const stopWorkers = (definition.workers ?? []).map((worker) => worker(handles));
   logger.info({ url, devDefaults: config.devDefaults }, `${serviceName} listening`);
+  if (config.insecureSkipSignatureCheck)
+    logger.warn(`${serviceName}: INSECURE_SKIP_SIGNATURE_CHECK is set: unsigned requests are answered as anonymous (benchmarks only)`);
   return handles;
 }
 
-/** Subgraphs answer only requests signed by the gateway or by a service acting for a customer. */
-function requireInternalSignature(signingKey: string) {
+/** Who sends a request that carries no internal signature, when INSECURE_SKIP_SIGNATURE_CHECK lets it in. */
+export const UNSIGNED_CALLER = 'unsigned';
+
+/**
+ * Subgraphs answer only requests signed by the gateway or by a service acting for a customer.
+ * With `allowUnsigned` (INSECURE_SKIP_SIGNATURE_CHECK=benchmark-only, never in production) a request
+ * without a signature goes on as anonymous; a request with one is verified all the same.
+ */
+export function requireInternalSignature(signingKey: string, { allowUnsigned }: { allowUnsigned: boolean }) {
   return (req: Request, res: Response, next: NextFunction) => {
+    if (allowUnsigned && req.headers[INTERNAL_HEADERS.signature] === undefined) {
+      res.locals.identity = null;
+      res.locals.caller = UNSIGNED_CALLER;
+      next();
+      return;
+    }
     const verification = verifyInternalRequest(signingKey, {
       headers: req.headers,
       method: req.method,

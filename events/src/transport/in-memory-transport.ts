@@ -94,6 +94,7 @@ export class InMemoryTransport implements Transport {
     }
     const consumer: MemoryConsumer = { onDelivery, prefetch: spec.prefetch ?? 100, unacked: new Set() };
     queue.consumer = consumer;
+    spec.onConsuming?.();
     this.dispatch(queue);
     return {
       cancel: async () => {

@@ -30,6 +30,11 @@ export interface QueueSpec {
   /** Whether failed messages end in `<name>.dlq` (default: yes, unless exclusive); without one they are dropped and logged. */
   deadLetterQueue?: boolean;
   prefetch?: number;
+  /**
+   * Called each time consuming starts: at first, and again after a reconnection or a broker
+   * cancel. An exclusive queue is new each time, so what was published in between never reached it.
+   */
+  onConsuming?: () => void;
 }
 
 export interface Delivery {
