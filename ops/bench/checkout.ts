@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Watched, connectClient } from '@shop/gateway/src/subscriptions/testing';
+import { type Identity, SERVICE_NAMES } from '@shop/platform';
+import type { Client } from 'graphql-ws';
+import { Client as PgClient } from 'pg';
+import { type Shop, startShop } from '../world/shop';
+
+// `npm run bench:checkout`: many customers checking out at once through the gateway, each
+// watching its checkout over graphql-ws. Every service runs as its own process; the gateway and
+// the load generator share this one. Prints what it measured, then one JSON line.
+
+const SATURATION_CHECKOUTS = Number(process.env.BENCH_SATURATION_CHECKOUTS ?? 400);
+const SATURATION_IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 60);
+const PACED_RATE = 50;
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
+const SKUS = 20;
+const INITIAL_STOCK = 1_000_000;
+const admin: Identity = { sub: 'bench-admin', role: 'admin' };
+
+interface Shopper {
+  who: Identity;
+  client: Client;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function ok<T>(shop: Shop, query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<T> {
+  const result = await shop.query<T>(query, variables, identity);
+  if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
+  return result.data as T;
+}
+
+async function createCatalogue(shop: Shop): Promise<string[]> {
+  const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${i}`);
+  for (const sku of skus) {
+    await ok(
+      shop,
+      `mutation ($i: CreateProductInput!) { createProduct(input: $i) { sku } }`,
+      { i: { sku, name: sku, price: '9.99', currency: 'GBP' } },
+      admin,
+    );
+  }
+  for (const sku of skus) {
+    for (let attempt = 0; ; attempt++) {
+      const result = await shop.query(`mutation { setStock(sku: "${sku}", available: ${INITIAL_STOCK}) { available } }`, {}, admin);
+      if (!result.errors) break;
+      if (attempt > 100) throw new Error(`no stock row for ${sku}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return skus;
+}
+
+/** Customers with one line in their cart and an open graphql-ws connection, ready to check out. */
+async function prepareShoppers(shop: Shop, skus: string[], count: number): Promise<Shopper[]> {
+  const shoppers: Shopper[] = [];
+  for (let i = 0; i < count; i++) {
+    const who: Identity = { sub: `bench-${randomUUID()}`, role: 'customer' };
+    await ok(shop, `mutation { addToCart(sku: "${skus[i % skus.length]}", quantity: 1) { total { amount } } }`, {}, who);
+    const { client } = await connectClient(shop.gateway, who);
+    shoppers.push({ who, client });
+  }
+  return shoppers;
+}
+
+const WATCH = `subscription ($id: ID!) { checkoutStatusChanged(checkoutId: $id) { id status } }`;
+
+/** startCheckout, then watch until COMPLETED or FAILED; resolves with the time from the request to the final message. */
+async function checkOut(shop: Shop, shopper: Shopper): Promise<{ status: string; ms: number }> {
+  const started = performance.now();
+  const { startCheckout } = await ok<{ startCheckout: { id: string } }>(
+    shop,
+    `mutation { startCheckout(input: { paymentToken: "tok_visa" }) { id } }`,
+    {},
+    shopper.who,
+  );
+  const watched = new Watched(shopper.client, WATCH, { id: startCheckout.id });
+  await watched.ended;
+  const last = watched.values<{ status: string }>('checkoutStatusChanged').at(-1);
+  return { status: last?.status ?? 'NONE', ms: performance.now() - started };
+}
+
+async function saturation(shop: Shop, shoppers: Shopper[]): Promise<{ perSecond: number; results: { status: string; ms: number }[] }> {
+  const results: { status: string; ms: number }[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SATURATION_IN_FLIGHT }, async () => {
+      while (next < shoppers.length) {
+        const shopper = shoppers[next++];
+        results.push(await checkOut(shop, shopper));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: results.filter((r) => r.status === 'COMPLETED').length / seconds, results };
+}
+
+async function paced(shop: Shop, shoppers: Shopper[]): Promise<{ status: string; ms: number }[]> {
+  const intervalMs = 1000 / PACED_RATE;
+  const started = performance.now();
+  return Promise.all(
+    shoppers.map(async (shopper, i) => {
+      const at = started + i * intervalMs;
+      const wait = at - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return checkOut(shop, shopper);
+    }),
+  );
+}
+
+async function sql<T>(url: string, query: string): Promise<T[]> {
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(query)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const load = loadavg();
+  console.log(`bench:checkout on ${cpus().length} cores (${cpus()[0]?.model}), load average ${load.map((l) => l.toFixed(2)).join(' ')}`);
+  const shop = await startShop({ label: 'bench_checkout', asProcesses: [...SERVICE_NAMES], env: { LOG_LEVEL: 'warn' } });
+  const clients: Client[] = [];
+  try {
+    const skus = await createCatalogue(shop);
+    const pacedCount = PACED_RATE * PACED_SECONDS;
+    console.log(`preparing ${SATURATION_CHECKOUTS + pacedCount} customers with a cart and a graphql-ws connection...`);
+    const shoppers = await prepareShoppers(shop, skus, SATURATION_CHECKOUTS + pacedCount);
+    clients.push(...shoppers.map((s) => s.client));
+
+    console.log(`saturation: ${SATURATION_CHECKOUTS} checkouts, ${SATURATION_IN_FLIGHT} in flight...`);
+    const sat = await saturation(shop, shoppers.slice(0, SATURATION_CHECKOUTS));
+    console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
+
+    console.log(`fixed rate: ${PACED_RATE} checkouts/s for ${PACED_SECONDS} s...`);
+    const fixed = await paced(shop, shoppers.slice(SATURATION_CHECKOUTS));
+    const latencies = fixed
+      .filter((r) => r.status === 'COMPLETED')
+      .map((r) => r.ms)
+      .sort((a, b) => a - b);
+    console.log(
+      `  p50 ${round(percentile(latencies, 50))} ms, p95 ${round(percentile(latencies, 95))} ms from startCheckout to the COMPLETED message`,
+    );
+
+    // Let compensations and confirmations settle, then check the invariants in each service's database.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const all = [...sat.results, ...fixed];
+    const completed = all.filter((r) => r.status === 'COMPLETED').length;
+    const failed = all.filter((r) => r.status === 'FAILED').length;
+    const [{ stuck }] = await sql<{ stuck: number }>(
+      shop.databases.checkout.url,
+      `select count(*)::int as stuck from checkouts where status not in ('COMPLETED','FAILED')`,
+    );
+    const [{ double_charged }] = await sql<{ double_charged: number }>(
+      shop.databases.payment.url,
+      `select count(*)::int as double_charged from (select checkout_id from payments where status in ('SUCCEEDED','REFUNDED') group by checkout_id having count(*) > 1) d`,
+    );
+    const [stock] = await sql<{ total: string; reserved: string; sold: string }>(
+      shop.databases.inventory.url,
+      `select sum(available + reserved + sold)::text as total, sum(reserved)::text as reserved, sum(sold)::text as sold from stock_items`,
+    );
+    const [{ paid }] = await sql<{ paid: number }>(
+      shop.databases.payment.url,
+      `select count(*)::int as paid from payments where status = 'SUCCEEDED'`,
+    );
+    const conserved = Number(stock.total) === SKUS * INITIAL_STOCK && Number(stock.reserved) === 0 && Number(stock.sold) === completed;
+    console.log(`  completed ${completed}, failed ${failed}, stuck ${stuck}, successful payments ${paid}, stock conserved: ${conserved}`);
+    if (!conserved || paid !== completed) throw new Error('an invariant does not hold: see the line above');
+
+    const result = {
+      checkouts_per_s: round(sat.perSecond),
+      p50_ms: round(percentile(latencies, 50)),
+      p95_ms: round(percentile(latencies, 95)),
+      completed,
+      failed,
+      stuck,
+      double_charged,
+    };
+    const folder = join(__dirname, 'results');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'checkout.json'),
+      `${JSON.stringify({ ...result, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
+    );
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const client of clients) await client.dispose();
+    await shop.close();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:checkout failed: ${err.message}`);
+  process.exit(1);
+});
