@@ -10,8 +10,8 @@ import { type Logger, type Transport, createLogger } from '@shop/events';
 import { type Config, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { InvalidTokenError, type TokenVerifier, bearerToken, createTokenVerifier } from './auth';
-import { graphqlRoute } from './graphql-route';
+import { createTokenVerifier } from './auth';
+import { graphqlHandler, isGraphQLPath } from './graphql-http';
 import { type GatewayMetrics, createGatewayMetrics, requestMetricsPlugin } from './metrics';
 import { type GatewayContext, SignedDataSource, SubgraphFetcher, createSubgraphAgent } from './subgraph-fetch';
 import { type SubscriptionService, type SubscriptionSettings, startSubscriptionService } from './subscriptions/subscription-service';
@@ -70,7 +70,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
 
   const app = express();
-  const server = http.createServer(app);
+  // Requests reach express, or /graphql, through the listener added once everything is ready.
+  const server = http.createServer();
   // Behind a load balancer, idle client connections must outlive the balancer's own timeout.
   server.keepAliveTimeout = 65_000;
   const apollo = new ApolloServer<GatewayContext>({
@@ -113,7 +114,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   }
 
   app.disable('x-powered-by');
-  app.use(stripInternalHeaders);
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -126,12 +126,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(
-    '/graphql',
-    authenticate(verifyToken, metrics),
-    graphqlRoute(apollo, metrics),
-  );
   app.use(answerHttpError(logger));
+  const answerGraphQL = graphqlHandler({ apollo, verifyToken, metrics, logger });
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    stripInternalHeaders(req);
+    if (isGraphQLPath(req.url)) answerGraphQL(req, res);
+    else app(req, res);
+  });
 
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -173,30 +174,10 @@ function supergraphSource(options: GatewayOptions, env: NodeJS.ProcessEnv, confi
 }
 
 /** Client headers that look internal never go further than here, whatever route they take. */
-function stripInternalHeaders(req: Request, _res: Response, next: NextFunction): void {
+function stripInternalHeaders(req: http.IncomingMessage): void {
   for (const name of Object.keys(req.headers)) {
     if (name.startsWith(INTERNAL_HEADER_PREFIX)) delete req.headers[name];
   }
-  next();
-}
-
-/** No token: anonymous. A token: verified, or the request ends here with 401. */
-function authenticate(verifyToken: TokenVerifier, metrics: GatewayMetrics) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    try {
-      const token = bearerToken(req.headers.authorization);
-      res.locals.identity = token ? await verifyToken(token) : null;
-    } catch (err) {
-      if (!(err instanceof InvalidTokenError)) throw err;
-      metrics.refusedTokens.inc();
-      res
-        .status(401)
-        .set('WWW-Authenticate', 'Bearer error="invalid_token"')
-        .json({ errors: [{ message: `unauthenticated: ${err.message}`, extensions: { code: 'UNAUTHENTICATED' } }] });
-      return;
-    }
-    next();
-  };
 }
 
 /** Malformed or oversized bodies, and failures outside GraphQL, answer in GraphQL's error shape. */
