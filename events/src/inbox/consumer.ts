@@ -40,8 +40,9 @@ export interface MessageConsumerOptions {
   retryDelaysMs: number[];
   logger: Logger;
   metrics: MessagingMetrics;
-  /** Most messages applied in one transaction; a batch is whatever is waiting, never waited for. */
+  /** Most messages applied in one transaction (default 250); a batch is whatever is waiting, never waited for. */
   maxBatch?: number;
+  /** Unacked messages the broker may hand over (default 500): twice a batch, so the next one waits ready. */
   prefetch?: number;
   /** Called after a batch committed and before it is acked (lets tests crash at exactly that point). */
   afterCommit?: (messages: Envelope[]) => void | Promise<void>;
@@ -78,7 +79,8 @@ export class MessageConsumer {
   readonly consumerName: string;
   private readonly byType = new Map<string, Map<string, Subscription>>();
   private readonly outbox: Outbox;
-  private readonly waiting: Delivery[] = [];
+  /** Decoded as they arrive, while the batch in flight waits on the database. */
+  private readonly waiting: Decoded[] = [];
   private draining?: Promise<void>;
   private handle?: { cancel(): Promise<void> };
 
@@ -105,7 +107,7 @@ export class MessageConsumer {
       name: this.queue,
       bindings: [...bindings.values()],
       retryDelaysMs: this.options.retryDelaysMs,
-      prefetch: this.options.prefetch ?? 200,
+      prefetch: this.options.prefetch ?? 500,
     };
   }
 
@@ -121,7 +123,10 @@ export class MessageConsumer {
   }
 
   private receive(delivery: Delivery): void {
-    this.waiting.push(delivery);
+    // Rejections and expired commands are settled here; the rest wait to be applied together.
+    const decoded = this.decode(delivery, Date.now());
+    if (!decoded) return;
+    this.waiting.push(decoded);
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
     });
@@ -129,24 +134,13 @@ export class MessageConsumer {
 
   private async drain(): Promise<void> {
     while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.options.maxBatch ?? 100).filter((d) => d.isLive());
+      const batch = this.waiting.splice(0, this.options.maxBatch ?? 250).filter((d) => d.delivery.isLive());
       try {
-        await this.processBatch(batch);
+        await this.apply(batch);
       } catch (err) {
         this.options.logger.error({ err: (err as Error).message }, 'unexpected error while processing a batch');
       }
     }
-  }
-
-  private async processBatch(deliveries: Delivery[]): Promise<void> {
-    const accepted: Decoded[] = [];
-    const now = Date.now();
-    for (const delivery of deliveries) {
-      const decoded = this.decode(delivery, now);
-      if (decoded) accepted.push(decoded);
-    }
-    // Rejections and expired commands were settled in decode; the rest are applied together.
-    await this.apply(accepted);
   }
 
   private decode(delivery: Delivery, receivedAt: number): Decoded | undefined {
@@ -255,18 +249,22 @@ export class MessageConsumer {
       );
       const fresh = new Set(inserted.map((r) => r.event_id));
       const applied = new Set<string>();
+      const { logger } = this.options;
       for (const { envelope, subscription } of batch) {
         if (!fresh.has(envelope.eventId) || applied.has(envelope.eventId)) continue;
         const em = tx.fork({ clear: true });
         em.setTransactionContext(trx);
-        const logger = this.options.logger.child({
-          eventId: envelope.eventId,
-          eventType: envelope.eventType,
-          correlationId: envelope.correlationId,
-        });
+        let child: Logger | undefined;
         await subscription.handle(envelope, {
           em,
-          logger,
+          // Made on first use: most handlers never log.
+          get logger() {
+            return (child ??= logger.child({
+              eventId: envelope.eventId,
+              eventType: envelope.eventType,
+              correlationId: envelope.correlationId,
+            }));
+          },
           publish: (contract, data, options) => {
             this.outbox.publish(em, contract, data, { correlationId: envelope.correlationId, ...options });
           },

@@ -24,19 +24,13 @@ export const testRetryPolicy = { retryLimit: 3, minIntervalMs: 50, maxIntervalMs
 export const ledgerSubscriptions = (options: { failFor?: (sku: string) => boolean } = {}) => [
   on(ProductPriceChanged, async (message, { em }) => {
     if (options.failFor?.(message.data.sku)) throw new Error(`cannot apply ${message.data.sku}`);
-    const connection = em.getConnection();
-    const trx = em.getTransactionContext();
-    await connection.execute(
-      'insert into ledger (sku, value) values (?, 1) on conflict (sku) do update set value = ledger.value + 1',
-      [message.data.sku],
+    // One statement, one round trip: the log row and the counter bump.
+    await em.getConnection().execute(
+      `with logged as (insert into applied (event_id, sku, sequence) values (?, ?, ?))
+       insert into ledger (sku, value) values (?, 1) on conflict (sku) do update set value = ledger.value + 1`,
+      [message.eventId, message.data.sku, message.sequence, message.data.sku],
       'run',
-      trx,
-    );
-    await connection.execute(
-      'insert into applied (event_id, sku, sequence) values (?, ?, ?)',
-      [message.eventId, message.data.sku, message.sequence],
-      'run',
-      trx,
+      em.getTransactionContext(),
     );
   }),
 ];

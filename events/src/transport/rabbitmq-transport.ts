@@ -41,6 +41,7 @@ export class RabbitMqTransport implements Transport {
   /** Message ids the broker returned as unroutable; a return always precedes its confirm. */
   private readonly returned = new Set<string>();
   private readonly consumers = new Set<ChannelWrapper>();
+  private reconnecting?: NodeJS.Timeout;
 
   constructor(private readonly options: RabbitMqTransportOptions) {
     this.prefix = options.prefix ?? '';
@@ -63,6 +64,7 @@ export class RabbitMqTransport implements Transport {
       confirm: true,
       publishTimeout: this.options.publishTimeoutMs ?? 30_000,
       setup: (channel: ConfirmChannel) => {
+        channel.on('error', (err: Error) => this.channelFailed('publisher', err));
         channel.on('return', (message: ConsumeMessage) => {
           if (message.properties.messageId) this.returned.add(message.properties.messageId);
         });
@@ -106,11 +108,12 @@ export class RabbitMqTransport implements Transport {
     const { logger } = this.options;
     const queue = this.prefix + spec.name;
     let cancelled = false;
-    const subscribe = async (ch: Channel, isLive: () => boolean): Promise<void> => {
+    const subscribe = async (ch: Channel, isLive: () => boolean, acks: ChannelAcks): Promise<void> => {
       await this.declareQueue(ch, spec);
       await ch.consume(queue, (message) => {
         if (message !== null) {
-          onDelivery(new RabbitMqDelivery(message, spec, ch, isLive, this, logger));
+          acks.delivered(message);
+          onDelivery(new RabbitMqDelivery(message, spec, isLive, acks, this, logger));
           return;
         }
         // The broker cancelled us (queue deleted, leader moved): declare the queue again and resume.
@@ -118,22 +121,24 @@ export class RabbitMqTransport implements Transport {
         logger.warn({ queue }, 'consumer cancelled by the broker; subscribing again');
         setTimeout(() => {
           if (cancelled || !isLive()) return;
-          subscribe(ch, isLive).catch((err: Error) => {
+          subscribe(ch, isLive, acks).catch((err: Error) => {
             logger.error({ err: err.message, queue }, 'could not subscribe again; reconnecting');
             connection.reconnect();
           });
         }, 1_000);
       });
+      spec.onConsuming?.();
     };
     const channel = connection.createChannel({
       name: `consumer ${queue}`,
       setup: async (ch: Channel) => {
         let live = true;
+        ch.on('error', (err: Error) => this.channelFailed(`consumer ${queue}`, err));
         ch.on('close', () => {
           live = false;
         });
         await ch.prefetch(spec.prefetch ?? 100);
-        await subscribe(ch, () => live);
+        await subscribe(ch, () => live, new ChannelAcks(ch));
       },
     });
     channel.on('error', (err) => logger.error({ err: err.message, queue }, 'consumer channel error'));
@@ -148,7 +153,22 @@ export class RabbitMqTransport implements Transport {
     };
   }
 
+  /**
+   * A channel the broker closed with an error (a refused declaration, an unknown delivery tag) is
+   * not reopened by amqp-connection-manager while the connection stays up: reconnect, which
+   * reopens every channel and runs its setup again.
+   */
+  private channelFailed(channel: string, err: Error): void {
+    this.options.logger.error({ err: err.message, channel }, 'channel closed by the broker; reconnecting');
+    if (this.reconnecting || !this.connection) return;
+    this.reconnecting = setTimeout(() => {
+      this.reconnecting = undefined;
+      this.connection?.reconnect();
+    }, 1_000);
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.reconnecting);
     await Promise.all([...this.consumers].map((c) => c.close().catch(() => undefined)));
     this.consumers.clear();
     await this.publisher?.close().catch(() => undefined);
@@ -235,12 +255,53 @@ export class RabbitMqTransport implements Transport {
   }
 }
 
+/**
+ * The acks of one channel, sent together once the current tick is over: one multiple-ack covers
+ * every acked delivery older than the oldest one still in work, so a batch costs one frame (and
+ * one settlement in the quorum queue) instead of one per message. An ack of a delivery behind one
+ * still in work (a dead letter waiting for its confirm) goes alone: a multiple-ack would settle
+ * that one too.
+ */
+class ChannelAcks {
+  /** By delivery tag; the broker hands over no more than the prefetch. */
+  private readonly unacked = new Map<number, ConsumeMessage>();
+  private toSend: ConsumeMessage[] = [];
+
+  constructor(private readonly channel: Channel) {}
+
+  delivered(message: ConsumeMessage): void {
+    this.unacked.set(message.fields.deliveryTag, message);
+  }
+
+  ack(message: ConsumeMessage): void {
+    this.unacked.delete(message.fields.deliveryTag);
+    if (this.toSend.push(message) === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const toSend = this.toSend;
+    this.toSend = [];
+    const oldestInWork = Math.min(...this.unacked.keys());
+    let upTo: ConsumeMessage | undefined;
+    try {
+      for (const message of toSend) {
+        const tag = message.fields.deliveryTag;
+        if (tag > oldestInWork) this.channel.ack(message);
+        else if (!upTo || tag > upTo.fields.deliveryTag) upTo = message;
+      }
+      if (upTo) this.channel.ack(upTo, true);
+    } catch {
+      // The channel closed meanwhile: its unacked messages are redelivered, and the inbox drops them.
+    }
+  }
+}
+
 class RabbitMqDelivery extends BaseDelivery {
   constructor(
     private readonly message: ConsumeMessage,
     spec: QueueSpec,
-    private readonly channel: Channel,
     private readonly channelIsLive: () => boolean,
+    private readonly acks: ChannelAcks,
     private readonly transport: RabbitMqTransport,
     logger: DropLogger,
   ) {
@@ -261,12 +322,7 @@ class RabbitMqDelivery extends BaseDelivery {
   async ack(): Promise<void> {
     // A delivery tag belongs to the channel it came on: after that channel closed the broker
     // redelivers the message, and acking on another channel would ack the wrong one.
-    if (!this.channelIsLive()) return;
-    try {
-      this.channel.ack(this.message);
-    } catch {
-      // Closed between the check and the ack: the message is redelivered, and the inbox drops it.
-    }
+    if (this.channelIsLive()) this.acks.ack(this.message);
   }
 
   protected async forward(
