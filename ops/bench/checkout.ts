@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, 'checkout.json'),
-      `${JSON.stringify({ ...result, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
+      `${JSON.stringify({ ...result, settings: { saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
     );
     console.log(JSON.stringify(result));
   } finally {
