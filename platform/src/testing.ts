@@ -1,3 +1,4 @@
+import { type DataOf, type Envelope, InMemoryTransport, type MessageContract, Outbox, type PublishOptions, exchangeOf } from '@shop/events';
 import { createTestDatabase, deleteBrokerObjects, uniqueName } from '@shop/events/src/testing';
 import type { Identity } from './identity';
 import { type GraphQLResponse, InternalClient } from './internal-client';
@@ -38,6 +39,69 @@ export async function startTestSubgraph(
       await service.stop();
       await db.drop();
       if (!options.prefix) await deleteBrokerObjects(prefix);
+    },
+  };
+}
+
+export interface InMemorySubgraph extends TestSubgraph {
+  transport: InMemoryTransport;
+  /** Delivers a message to the service as its sender would publish it. */
+  send<C extends MessageContract>(contract: C, data: DataOf<C>, options: { source: string } & PublishOptions): Promise<Envelope<DataOf<C>>>;
+  /** Starts collecting what the service publishes of these contracts. */
+  watch(...contracts: MessageContract[]): Promise<Envelope<Record<string, unknown>>[]>;
+}
+
+/**
+ * A subgraph on its own database and the in-memory transport, for fast tests of its handlers and
+ * resolvers: messages go in with `send`, and what it publishes comes out through `watch`.
+ */
+export async function startInMemorySubgraph(
+  label: string,
+  start: (options: StartOptions) => Promise<SubgraphHandles>,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<InMemorySubgraph> {
+  const db = await createTestDatabase(label);
+  const transport = new InMemoryTransport();
+  const service = await start({ env: options.env, transport, config: { port: 0, databaseUrl: db.url } });
+  const client = new InternalClient({ caller: 'gateway', signingKey: service.config.internalSigningKey });
+  return {
+    service,
+    transport,
+    prefix: '',
+    query: (query, variables = {}, identity = null) => client.request(service.url, query, variables, identity),
+    async send(contract, data, { source, ...publish }) {
+      const envelope = new Outbox(source).envelope(contract, data, publish);
+      const [result] = await transport.publish([
+        {
+          exchange: exchangeOf(contract),
+          routingKey: contract.name,
+          messageId: envelope.eventId,
+          body: Buffer.from(JSON.stringify(envelope)),
+          mandatory: contract.kind === 'command',
+        },
+      ]);
+      if (!result.ok) throw new Error(`${contract.name} was not delivered: ${result.error}`);
+      return envelope;
+    },
+    async watch(...contracts) {
+      const seen: Envelope<Record<string, unknown>>[] = [];
+      await transport.consume(
+        {
+          name: `watch-${uniqueName(label)}`,
+          bindings: contracts.map((c) => ({ exchange: exchangeOf(c), routingKey: c.name })),
+          retryDelaysMs: [],
+          exclusive: true,
+        },
+        (delivery) => {
+          seen.push(JSON.parse(delivery.body.toString()));
+          void delivery.ack();
+        },
+      );
+      return seen;
+    },
+    async stop() {
+      await service.stop();
+      await db.drop();
     },
   };
 }
