@@ -1,4 +1,13 @@
-import { type DataOf, type Envelope, InMemoryTransport, type MessageContract, Outbox, type PublishOptions, exchangeOf } from '@shop/events';
+import {
+  type DataOf,
+  type Envelope,
+  InMemoryTransport,
+  type MessageContract,
+  Outbox,
+  type PublishOptions,
+  type Transport,
+  exchangeOf,
+} from '@shop/events';
 import { createTestDatabase, deleteBrokerObjects, uniqueName } from '@shop/events/src/testing';
 import type { Identity } from './identity';
 import { type GraphQLResponse, InternalClient } from './internal-client';
@@ -19,55 +28,39 @@ export interface TestSubgraph {
     variables?: Record<string, unknown>,
     identity?: Identity | null,
   ): Promise<GraphQLResponse<T>>;
+  /** Delivers a message to the service as its sender would publish it. */
+  send<C extends MessageContract>(contract: C, data: DataOf<C>, options: { source: string } & PublishOptions): Promise<Envelope<DataOf<C>>>;
+  /** Starts collecting what the service publishes of these contracts. */
+  watch(...contracts: MessageContract[]): Promise<Envelope<Record<string, unknown>>[]>;
   stop(): Promise<void>;
+}
+
+export interface TestSubgraphOptions {
+  /** Share a queue prefix with other test services (the caller then deletes its broker objects). */
+  prefix?: string;
+  config?: StartOptions['config'];
+  env?: NodeJS.ProcessEnv;
+  /** Another transport than RabbitMQ, e.g. the in-memory one for fast handler tests. */
+  transport?: Transport;
 }
 
 export async function startTestSubgraph(
   label: string,
   start: (options: StartOptions) => Promise<SubgraphHandles>,
-  options: { prefix?: string; config?: StartOptions['config'] } = {},
+  options: TestSubgraphOptions = {},
 ): Promise<TestSubgraph> {
   const db = await createTestDatabase(label);
   const prefix = options.prefix ?? `${uniqueName(label)}.`;
-  const service = await start({ config: { port: 0, databaseUrl: db.url, queuePrefix: prefix, ...options.config } });
+  const service = await start({
+    env: options.env,
+    transport: options.transport,
+    config: { port: 0, databaseUrl: db.url, queuePrefix: prefix, ...options.config },
+  });
   const client = new InternalClient({ caller: 'gateway', signingKey: service.config.internalSigningKey });
+  const { transport } = service;
   return {
     service,
     prefix,
-    query: (query, variables = {}, identity = null) => client.request(service.url, query, variables, identity),
-    async stop() {
-      await service.stop();
-      await db.drop();
-      if (!options.prefix) await deleteBrokerObjects(prefix);
-    },
-  };
-}
-
-export interface InMemorySubgraph extends TestSubgraph {
-  transport: InMemoryTransport;
-  /** Delivers a message to the service as its sender would publish it. */
-  send<C extends MessageContract>(contract: C, data: DataOf<C>, options: { source: string } & PublishOptions): Promise<Envelope<DataOf<C>>>;
-  /** Starts collecting what the service publishes of these contracts. */
-  watch(...contracts: MessageContract[]): Promise<Envelope<Record<string, unknown>>[]>;
-}
-
-/**
- * A subgraph on its own database and the in-memory transport, for fast tests of its handlers and
- * resolvers: messages go in with `send`, and what it publishes comes out through `watch`.
- */
-export async function startInMemorySubgraph(
-  label: string,
-  start: (options: StartOptions) => Promise<SubgraphHandles>,
-  options: { env?: NodeJS.ProcessEnv } = {},
-): Promise<InMemorySubgraph> {
-  const db = await createTestDatabase(label);
-  const transport = new InMemoryTransport();
-  const service = await start({ env: options.env, transport, config: { port: 0, databaseUrl: db.url } });
-  const client = new InternalClient({ caller: 'gateway', signingKey: service.config.internalSigningKey });
-  return {
-    service,
-    transport,
-    prefix: '',
     query: (query, variables = {}, identity = null) => client.request(service.url, query, variables, identity),
     async send(contract, data, { source, ...publish }) {
       const envelope = new Outbox(source).envelope(contract, data, publish);
@@ -102,6 +95,14 @@ export async function startInMemorySubgraph(
     async stop() {
       await service.stop();
       await db.drop();
+      if (!options.prefix && !options.transport) await deleteBrokerObjects(prefix);
     },
   };
 }
+
+/** A subgraph on its own database and the in-memory transport, for fast tests of its handlers and resolvers. */
+export const startInMemorySubgraph = (
+  label: string,
+  start: (options: StartOptions) => Promise<SubgraphHandles>,
+  options: { env?: NodeJS.ProcessEnv } = {},
+) => startTestSubgraph(label, start, { ...options, transport: new InMemoryTransport() });

@@ -1,6 +1,6 @@
 import { ProductDeactivated, ProductPriceChanged } from '@shop/events';
 import { waitFor } from '@shop/events/src/testing';
-import { type InMemorySubgraph, customer, startInMemorySubgraph } from '@shop/platform/src/testing';
+import { type TestSubgraph, customer, startInMemorySubgraph } from '@shop/platform/src/testing';
 import { Cart } from './entities/cart.entity';
 import { CartLine } from './entities/cart-line.entity';
 import { startCartService } from './subgraph';
@@ -8,7 +8,7 @@ import { startCartService } from './subgraph';
 // Cart's handlers on the in-memory transport: product events change the carts holding the SKU.
 
 describe('cart on the in-memory transport', () => {
-  let cart: InMemorySubgraph;
+  let cart: TestSubgraph;
 
   beforeAll(async () => {
     cart = await startInMemorySubgraph('cart_mem', startCartService);

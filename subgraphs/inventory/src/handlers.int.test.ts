@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ProductCreated, ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@shop/events';
 import { waitFor } from '@shop/events/src/testing';
-import { type InMemorySubgraph, admin, startInMemorySubgraph } from '@shop/platform/src/testing';
+import { type TestSubgraph, admin, startInMemorySubgraph } from '@shop/platform/src/testing';
 import { startInventoryService } from './subgraph';
 
 // Inventory's handlers and resolvers on the in-memory transport: messages in, stock and events out.
 
 describe('inventory on the in-memory transport', () => {
-  let inventory: InMemorySubgraph;
+  let inventory: TestSubgraph;
 
   beforeAll(async () => {
     inventory = await startInMemorySubgraph('inventory_mem', startInventoryService);
@@ -33,8 +33,9 @@ describe('inventory on the in-memory transport', () => {
       { sku, name: 'x', description: null, price: '1.00', currency: 'GBP' },
       { source: 'product-service', sequence: 1 },
     );
-    await waitFor(async () => (await stock(sku)) !== undefined, { what: 'the stock row' });
-    await inventory.query(`mutation { setStock(sku: "${sku}", available: 5) { available } }`, {}, admin);
+    await waitFor(async () => (await stock(sku)) != null, { what: 'the stock row' });
+    const stocked = await inventory.query(`mutation { setStock(sku: "${sku}", available: 5) { available } }`, {}, admin);
+    expect(stocked.errors).toBeUndefined();
 
     const reservationId = randomUUID();
     const orderId = randomUUID();

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { CancelOrder, CreateOrder, OrderCreated, OrderFailed, OrderPaid } from '@shop/events';
 import { waitFor } from '@shop/events/src/testing';
-import { type InMemorySubgraph, customer, startInMemorySubgraph } from '@shop/platform/src/testing';
+import { type TestSubgraph, customer, startInMemorySubgraph } from '@shop/platform/src/testing';
 import { startOrderService } from './subgraph';
 
 // Order's handlers and resolvers on the in-memory transport.
 
 describe('order on the in-memory transport', () => {
-  let order: InMemorySubgraph;
+  let order: TestSubgraph;
 
   beforeAll(async () => {
     order = await startInMemorySubgraph('order_mem', startOrderService);

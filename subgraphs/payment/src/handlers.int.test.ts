@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PaymentFailed, PaymentSucceeded, ProcessPayment, RefundPayment, RefundProcessed } from '@shop/events';
 import { waitFor } from '@shop/events/src/testing';
-import { type InMemorySubgraph, startInMemorySubgraph } from '@shop/platform/src/testing';
+import { type TestSubgraph, startInMemorySubgraph } from '@shop/platform/src/testing';
 import { startPaymentService } from './subgraph';
 
 // Payment's handlers on the in-memory transport: the simulated provider's answers.
 
 describe('payment on the in-memory transport', () => {
-  let payment: InMemorySubgraph;
+  let payment: TestSubgraph;
 
   beforeAll(async () => {
     payment = await startInMemorySubgraph('payment_mem', startPaymentService);
