@@ -8,7 +8,7 @@ import {
   type Transport,
   exchangeOf,
 } from '@shop/events';
-import { createTestDatabase, deleteBrokerObjects, uniqueName } from '@shop/events/src/testing';
+import { createTestDatabase, deleteBrokerObjects, deliver, uniqueName } from '@shop/events/src/testing';
 import type { Identity } from './identity';
 import { type GraphQLResponse, InternalClient } from './internal-client';
 import type { StartOptions, SubgraphHandles } from './server';
@@ -64,16 +64,7 @@ export async function startTestSubgraph(
     query: (query, variables = {}, identity = null) => client.request(service.url, query, variables, identity),
     async send(contract, data, { source, ...publish }) {
       const envelope = new Outbox(source).envelope(contract, data, publish);
-      const [result] = await transport.publish([
-        {
-          exchange: exchangeOf(contract),
-          routingKey: contract.name,
-          messageId: envelope.eventId,
-          body: Buffer.from(JSON.stringify(envelope)),
-          mandatory: contract.kind === 'command',
-        },
-      ]);
-      if (!result.ok) throw new Error(`${contract.name} was not delivered: ${result.error}`);
+      await deliver(transport, contract, envelope);
       return envelope;
     },
     async watch(...contracts) {

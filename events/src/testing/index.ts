@@ -5,7 +5,11 @@ import { type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import amqplib from 'amqplib';
 import { Client } from 'pg';
+import type { MessageContract } from '../contract';
+import { exchangeOf } from '../contract';
+import type { Envelope } from '../envelope';
 import { messagingEntities } from '../index';
+import type { Transport } from '../transport/transport';
 import { messagingMigrations } from '../migrations';
 
 // Test support shared by the integration suites: every test gets its own database and its own
@@ -96,4 +100,19 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Publishes envelopes as their sender would (commands as mandatory), and fails unless each was delivered. */
+export async function deliver(transport: Transport, contract: MessageContract, ...envelopes: Envelope[]): Promise<void> {
+  const results = await transport.publish(
+    envelopes.map((envelope) => ({
+      exchange: exchangeOf(contract),
+      routingKey: contract.name,
+      messageId: envelope.eventId,
+      body: Buffer.from(JSON.stringify(envelope)),
+      mandatory: contract.kind === 'command',
+    })),
+  );
+  const failed = results.find((result) => !result.ok);
+  if (failed && !failed.ok) throw new Error(`${contract.name} was not delivered: ${failed.error}`);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Envelope, type MessageContract, OrderCreated, OrderFailed, Outbox, ProductPriceChanged, exchangeOf } from '@shop/events';
-import { deleteBrokerObjects, uniqueName, waitFor } from '@shop/events/src/testing';
+import { type Envelope, type MessageContract, OrderCreated, OrderFailed, Outbox, ProductPriceChanged } from '@shop/events';
+import { deleteBrokerObjects, deliver, uniqueName, waitFor } from '@shop/events/src/testing';
 import { type Identity, loadConfig } from '@shop/platform';
 import { type TestSubgraph, admin, customer, startTestSubgraph } from '@shop/platform/src/testing';
 import { startInventoryService } from '@shop/inventory/src/subgraph';
@@ -66,18 +66,7 @@ describe('cart subgraph', () => {
     );
   }
 
-  async function send(contract: MessageContract, ...envelopes: Envelope[]) {
-    const results = await cart.service.transport.publish(
-      envelopes.map((envelope) => ({
-        exchange: exchangeOf(contract),
-        routingKey: contract.name,
-        messageId: envelope.eventId,
-        body: Buffer.from(JSON.stringify(envelope)),
-        mandatory: false,
-      })),
-    );
-    expect(results.every((r) => r.ok)).toBe(true);
-  }
+  const send = (contract: MessageContract, ...envelopes: Envelope[]) => deliver(cart.service.transport, contract, ...envelopes);
 
   const someone = () => customer(`c-${randomUUID().slice(0, 8)}`);
 

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ConfirmStock,
-  type Envelope,
-  type MessageContract,
-  Outbox,
-  ProductCreated,
-  ReleaseStock,
-  ReserveStock,
-  exchangeOf,
-} from '@shop/events';
-import { waitFor } from '@shop/events/src/testing';
+import { ConfirmStock, type Envelope, type MessageContract, Outbox, ProductCreated, ReleaseStock, ReserveStock } from '@shop/events';
+import { deliver, waitFor } from '@shop/events/src/testing';
 import type { SubgraphHandles } from '@shop/platform';
 import { type TestSubgraph, admin, customer, startTestSubgraph } from '@shop/platform/src/testing';
 import { Reservation } from './entities/reservation.entity';
@@ -51,18 +42,7 @@ describe('inventory subgraph', () => {
   const sku = (label = 'SKU') => `${label}-${randomUUID().slice(0, 8)}`;
   const inFuture = () => new Date(Date.now() + 60_000);
 
-  async function send(contract: MessageContract, ...envelopes: Envelope[]) {
-    const results = await inventory.service.transport.publish(
-      envelopes.map((envelope) => ({
-        exchange: exchangeOf(contract),
-        routingKey: contract.name,
-        messageId: envelope.eventId,
-        body: Buffer.from(JSON.stringify(envelope)),
-        mandatory: contract.kind === 'command',
-      })),
-    );
-    expect(results.every((r) => r.ok)).toBe(true);
-  }
+  const send = (contract: MessageContract, ...envelopes: Envelope[]) => deliver(inventory.service.transport, contract, ...envelopes);
 
   const stockOf = async (s: string): Promise<StockLevel | null> => {
     const result = await inventory.query<{ _entities: { stock: StockLevel | null }[] }>(
