@@ -6,3 +6,6 @@ export type { Logger };
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({ name, level, base: { service: name } });
 }
+
+/** A URL fit for a log line: its password replaced by ***. */
+export const redactCredentials = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

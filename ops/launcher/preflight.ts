@@ -1,4 +1,5 @@
 import amqplib from 'amqplib';
+import { redactCredentials } from '@shop/events';
 import { Client } from 'pg';
 
 export interface Reachability {
@@ -7,8 +8,6 @@ export interface Reachability {
   ok: boolean;
   error?: string;
 }
-
-const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 /** Can we reach PostgreSQL (the server holding every service's database) and RabbitMQ? */
 export async function checkInfrastructure(databaseUrl: string, amqpUrl: string): Promise<Reachability[]> {
@@ -19,9 +18,9 @@ export async function checkInfrastructure(databaseUrl: string, amqpUrl: string):
     try {
       await client.connect();
       await client.query('select 1');
-      return { what: 'PostgreSQL', where: redact(server.host), ok: true };
+      return { what: 'PostgreSQL', where: server.host, ok: true };
     } catch (err) {
-      return { what: 'PostgreSQL', where: redact(server.host), ok: false, error: (err as Error).message || String(err) };
+      return { what: 'PostgreSQL', where: server.host, ok: false, error: (err as Error).message || String(err) };
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -30,9 +29,9 @@ export async function checkInfrastructure(databaseUrl: string, amqpUrl: string):
     try {
       const connection = await amqplib.connect(amqpUrl, { timeout: 3_000 });
       await connection.close();
-      return { what: 'RabbitMQ', where: redact(amqpUrl), ok: true };
+      return { what: 'RabbitMQ', where: redactCredentials(amqpUrl), ok: true };
     } catch (err) {
-      return { what: 'RabbitMQ', where: redact(amqpUrl), ok: false, error: (err as Error).message || String(err) };
+      return { what: 'RabbitMQ', where: redactCredentials(amqpUrl), ok: false, error: (err as Error).message || String(err) };
     }
   };
   return Promise.all([postgres(), rabbitmq()]);

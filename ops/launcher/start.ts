@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GraphQLResponse, PORTS, SERVICE_NAMES, loadConfig } from '@shop/platform';
+import { type GraphQLResponse, PORTS, SERVICE_NAMES, loadConfig, waitUntilReady } from '@shop/platform';
 import { signClientToken } from '@shop/gateway/src/auth';
 import { SUPERGRAPH_FILE, composeSupergraph, subgraphsOnDisk } from '@shop/gateway/src/supergraph';
 import { seedDemoCatalogue } from './demo-catalogue';
@@ -11,19 +11,6 @@ import { type ServiceProcess, Supervisor } from './supervisor';
 
 const ROOT = join(__dirname, '..', '..');
 const COLORS = [36, 33, 35, 32, 34, 31, 96];
-
-async function waitUntilReady(name: string, graphqlUrl: string, timeoutMs = 90_000): Promise<void> {
-  const health = new URL('/health/ready', graphqlUrl);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ready = await fetch(health, { signal: AbortSignal.timeout(2_000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s (see its log lines above)`);
-}
 
 async function main(): Promise<void> {
   const gatewayConfig = loadConfig('gateway');
@@ -59,10 +46,10 @@ async function main(): Promise<void> {
   });
   const names = SERVICE_NAMES.filter((name) => subgraphs.some((s) => s.name === name));
   names.forEach((name, i) => supervisor.start(process_(name, `subgraphs/${name}/src/main.ts`, COLORS[i % COLORS.length])));
-  await Promise.all(names.map((name) => waitUntilReady(name, gatewayConfig.serviceUrls[name])));
+  await Promise.all(names.map((name) => waitUntilReady(name, gatewayConfig.serviceUrls[name], { timeoutMs: 90_000 })));
   supervisor.start(process_('gateway', 'gateway/src/main.ts', 97, { GATEWAY_SUPERGRAPH_FILE: SUPERGRAPH_FILE }));
   const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}/graphql`;
-  await waitUntilReady('gateway', gatewayUrl);
+  await waitUntilReady('gateway', gatewayUrl, { timeoutMs: 90_000 });
 
   const admin = await signClientToken(gatewayConfig.jwt, { sub: 'demo-admin', role: 'admin' }, 3600);
   const seeded = await seedDemoCatalogue(async (query, variables) => {

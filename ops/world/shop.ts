@@ -16,6 +16,7 @@ import {
   type StartOptions,
   type SubgraphHandles,
   loadConfig,
+  waitUntilReady,
 } from '@shop/platform';
 import { startCartService } from '@shop/cart/src/subgraph';
 import { startCheckoutService } from '@shop/checkout/src/subgraph';
@@ -191,19 +192,15 @@ async function startProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<
     env: { LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const health = `http://127.0.0.1:${env.PORT}/health/ready`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-    const ready = await fetch(health).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    await waitUntilReady(name, `http://127.0.0.1:${env.PORT}/graphql`, {
+      failure: () => (child.exitCode !== null ? `exited with code ${child.exitCode} while starting` : undefined),
+    });
+    return child;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
-  child.kill('SIGKILL');
-  throw new Error(`${name} did not become ready within 60 s`);
 }
 
 function signal(child: ChildProcess, how: NodeJS.Signals): Promise<void> {

@@ -62,13 +62,18 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-/** Reads the environment for one service (or the gateway), with development defaults outside production. */
-export function loadConfig(service: ServiceName | 'gateway', env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(env);
+/** Settings from the environment; anything invalid is one ConfigError naming each variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads the environment for one service (or the gateway), with development defaults outside production. */
+export function loadConfig(service: ServiceName | 'gateway', env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(Env, env);
   const production = e.NODE_ENV === 'production';
   const devDefaults: string[] = [];
   const missing: string[] = [];

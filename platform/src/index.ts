@@ -10,4 +10,3 @@ export * from './run';
 export * from './scalars';
 export * from './input';
 export * from './columns';
-export * from './settings';

@@ -35,3 +35,27 @@ function describeStartError(err: Error & { code?: string; address?: string; port
   if (err.code === 'EADDRINUSE') return `port ${err.port} is already in use (set PORT)`;
   return err.message;
 }
+
+/**
+ * Polls a service's /health/ready (next to its /graphql) until it answers 200. `failure` may end
+ * the wait early, e.g. when the process being waited for has exited; it returns why, or nothing.
+ */
+export async function waitUntilReady(
+  name: string,
+  graphqlUrl: string,
+  { timeoutMs = 60_000, failure }: { timeoutMs?: number; failure?: () => string | undefined } = {},
+): Promise<void> {
+  const health = new URL('/health/ready', graphqlUrl);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const failed = failure?.();
+    if (failed) throw new Error(`${name} ${failed}`);
+    const ready = await fetch(health, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
+}

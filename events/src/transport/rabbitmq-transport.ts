@@ -1,5 +1,6 @@
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import { redactCredentials } from '../logger';
 import { BaseDelivery, type DropLogger } from './delivery';
 import {
   type Binding,
@@ -54,7 +55,7 @@ export class RabbitMqTransport implements Transport {
       reconnectTimeInSeconds: 1,
       connectionOptions: { clientProperties: { connection_name: this.options.connectionName ?? 'shop' } },
     });
-    connection.on('connect', () => logger.info({ broker: redact(this.options.url) }, 'broker connected'));
+    connection.on('connect', () => logger.info({ broker: redactCredentials(this.options.url) }, 'broker connected'));
     connection.on('disconnect', ({ err }) => logger.warn({ err: err?.message }, 'broker disconnected; reconnecting'));
     connection.on('connectFailed', ({ err }) => logger.warn({ err: err?.message }, 'broker connection failed; retrying'));
     connection.on('blocked', ({ reason }) => logger.warn({ reason }, 'broker blocked publishing'));
@@ -332,8 +333,4 @@ class RabbitMqDelivery extends BaseDelivery {
     const queue = 'retryLevel' in target ? this.transport.retryQueueName(this.spec, target.retryLevel) : target.deadLetterQueue;
     await this.transport.sendToQueue(queue, this.body, this.messageId, headers);
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

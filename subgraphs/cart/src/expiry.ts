@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { CartExpired, type Outbox } from '@shop/events';
+import { CartExpired, type Outbox, SEVEN_DAYS_MS } from '@shop/events';
 import { type SubgraphHandles, parseEnv } from '@shop/platform';
 import { z } from 'zod';
 import { Cart } from './entities/cart.entity';
@@ -8,7 +8,6 @@ import { CartLine } from './entities/cart-line.entity';
 // Carts the customer has not touched for CART_IDLE_TTL_MS are emptied, announcing CartExpired with
 // the lines they held, by a sweep every CART_EXPIRY_SWEEP_MS. Several instances may sweep at once.
 
-const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 const SWEEP_BATCH = 100;
 
 export interface CartExpirySettings {

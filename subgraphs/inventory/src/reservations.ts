@@ -86,16 +86,7 @@ export async function releaseStock({ em, publish, logger }: HandlerContext, data
     logger.info({ reservationId, status: reservation.status }, 'ReleaseStock for a reservation that holds nothing; nothing to do');
     return;
   }
-  const stock = await lockStock(em, reservation.lines);
-  for (const line of reservation.lines) {
-    changeStock(stock.get(line.sku) as StockItem, publish, (item) => {
-      item.reserved -= line.quantity;
-      item.available += line.quantity;
-    });
-  }
-  reservation.status = 'RELEASED';
-  reservation.version += 1;
-  publish(StockReleased, { reservationId, orderId, lines: reservation.lines }, { sequence: reservation.version });
+  await settle({ em, publish }, reservation, orderId, 'RELEASED');
 }
 
 /** The order exists: the reserved units are sold. */
@@ -109,14 +100,27 @@ export async function confirmStock({ em, publish, logger }: HandlerContext, data
     logger[level]({ reservationId, status: reservation.status }, 'ConfirmStock for a reservation that holds nothing; nothing to do');
     return;
   }
+  await settle({ em, publish }, reservation, orderId, 'CONFIRMED');
+}
+
+/** Takes a reservation's units out of `reserved`, back to available or on to sold, and announces it. */
+async function settle(
+  { em, publish }: Pick<HandlerContext, 'em' | 'publish'>,
+  reservation: Reservation,
+  orderId: string,
+  outcome: 'RELEASED' | 'CONFIRMED',
+): Promise<void> {
   const stock = await lockStock(em, reservation.lines);
   for (const line of reservation.lines) {
     changeStock(stock.get(line.sku) as StockItem, publish, (item) => {
       item.reserved -= line.quantity;
-      item.sold += line.quantity;
+      if (outcome === 'RELEASED') item.available += line.quantity;
+      else item.sold += line.quantity;
     });
   }
-  reservation.status = 'CONFIRMED';
+  reservation.status = outcome;
   reservation.version += 1;
-  publish(StockConfirmed, { reservationId, orderId, lines: reservation.lines }, { sequence: reservation.version });
+  const data = { reservationId: reservation.id, orderId, lines: reservation.lines };
+  if (outcome === 'RELEASED') publish(StockReleased, data, { sequence: reservation.version });
+  else publish(StockConfirmed, data, { sequence: reservation.version });
 }
