@@ -1,13 +1,17 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Registry } from 'prom-client';
+import { trackUnresolvedDeadLetters } from './dead-letters/metrics';
 import { MessageConsumer, type MessageConsumerOptions, type Subscription } from './inbox/consumer';
 import { SEVEN_DAYS_MS, deleteExpiredMessageRecords } from './inbox/retention';
 import type { Logger } from './logger';
-import { MessagingMetrics } from './metrics';
-import { Outbox } from './outbox/outbox';
+import { type MessagingSample, MessagingMetrics, withTimeout } from './metrics';
+import { Outbox, readOutboxBacklog } from './outbox/outbox';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
 import { type RetryPolicy, recordRetryPolicy, retryDelays } from './retry-policy';
-import type { Transport } from './transport/transport';
+import { type Transport, deadLetterQueueOf } from './transport/transport';
+
+/** The longest a scrape waits for the broker or the database, so /metrics never hangs. */
+const SAMPLE_TIMEOUT_MS = 2_000;
 
 export interface MessageBusOptions {
   /** The service, e.g. `cart`: it publishes as `cart-service` and consumes `cart-service-queue`. */
@@ -19,8 +23,8 @@ export interface MessageBusOptions {
   subscriptions?: Subscription[];
   retryPolicy?: RetryPolicy;
   registry?: Registry;
-  relay?: Pick<OutboxRelayOptions, 'maxBatch' | 'pollIntervalMs' | 'listen' | 'failureBackoffMs'>;
-  consumer?: Pick<MessageConsumerOptions, 'maxBatch' | 'prefetch' | 'afterCommit'>;
+  relay?: Pick<OutboxRelayOptions, 'maxBatch' | 'pollIntervalMs' | 'listen' | 'failureBackoffMs' | 'concurrentPasses'>;
+  consumer?: Pick<MessageConsumerOptions, 'maxBatch' | 'prefetch' | 'concurrentBatches' | 'afterCommit'>;
   /** How long processed event ids and sent outbox rows are kept (default 7 days). */
   retentionMs?: number;
 }
@@ -35,6 +39,7 @@ export class MessageBus {
 
   constructor(private readonly options: MessageBusOptions) {
     this.metrics = MessagingMetrics.for(options.registry ?? new Registry());
+    if (options.registry) trackUnresolvedDeadLetters(options.registry, options.service, options.orm);
     this.outbox = new Outbox(`${options.service}-service`);
     this.relay = new OutboxRelay({
       ...options.relay,
@@ -55,6 +60,7 @@ export class MessageBus {
         metrics: this.metrics,
       });
     }
+    this.metrics.readFrom(() => this.sample());
   }
 
   async start(): Promise<void> {
@@ -72,10 +78,40 @@ export class MessageBus {
     this.cleanup.unref();
   }
 
-  /** Stops consuming (finishing the batch in flight), then lets the relay finish its pass. */
+  /**
+   * Stops consuming (finishing and acking what was delivered), then stops the relay once it has
+   * published everything committed, the handlers' messages included.
+   */
   async stop(): Promise<void> {
     clearInterval(this.cleanup);
     await this.consumer?.stop();
     await this.relay.stop();
+  }
+
+  /** What the gauges show: the work queue and its dead letters (from the broker), and the outbox backlog. */
+  private async sample(): Promise<MessagingSample> {
+    const { transport, orm, logger } = this.options;
+    const read = <T>(what: string, reading: Promise<T>): Promise<T | undefined> =>
+      withTimeout(reading, SAMPLE_TIMEOUT_MS).catch((err: Error) => {
+        logger.warn({ err: err.message }, `metrics: could not read ${what}; the gauge keeps its previous value`);
+        return undefined;
+      });
+    const consumer = this.consumer;
+    const count = (queue: string) => (transport.countMessages ? read(`the depth of ${queue}`, transport.countMessages(queue)) : undefined);
+    const [depth, deadLetterDepth, outbox] = await Promise.all([
+      consumer && count(consumer.queue),
+      consumer && count(deadLetterQueueOf(consumer.queue)),
+      read('the outbox backlog', readOutboxBacklog(orm)),
+    ]);
+    return {
+      queue: consumer && {
+        name: consumer.queue,
+        depth,
+        deadLetterQueue: deadLetterQueueOf(consumer.queue),
+        deadLetterDepth,
+        consumerAttached: consumer.isAttached(),
+      },
+      outbox,
+    };
   }
 }

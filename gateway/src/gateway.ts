@@ -11,9 +11,15 @@ import { type Config, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createTokenVerifier } from './auth';
-import { graphqlHandler, isGraphQLPath } from './graphql-http';
+import { type ClientContext, graphqlHandler, isGraphQLPath, unresolvedOperationPlugin } from './graphql-http';
 import { type GatewayMetrics, createGatewayMetrics, requestMetricsPlugin } from './metrics';
-import { type GatewayContext, SignedDataSource, SubgraphFetcher, createSubgraphAgent } from './subgraph-fetch';
+import { formatClientError } from './security/client-errors';
+import { operationLimitRules } from './security/operation-limits';
+import { OriginPolicy } from './security/origins';
+import { MutationRateLimiter, mutationRateLimitPlugin } from './security/rate-limit';
+import { type GatewaySettings, loadGatewaySettings } from './settings';
+import { mountStorefrontRoutes } from './storefront-routes';
+import { SignedDataSource, SubgraphFetcher, correlateRequest, createSubgraphAgent } from './subgraph-fetch';
 import { type SubscriptionService, type SubscriptionSettings, startSubscriptionService } from './subscriptions/subscription-service';
 import { subgraphsOnDisk } from './supergraph';
 
@@ -34,6 +40,7 @@ export interface GatewayOptions {
 export interface GatewayHandles {
   url: string;
   config: Config;
+  settings: GatewaySettings;
   server: http.Server;
   metrics: GatewayMetrics;
   subscriptions: SubscriptionService;
@@ -50,6 +57,8 @@ const INTERNAL_HEADER_PREFIX = 'x-internal-';
 export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandles> {
   const env = options.env ?? process.env;
   const config = { ...loadConfig('gateway', env), ...options.config };
+  const settings = loadGatewaySettings(env);
+  const origins = new OriginPolicy(settings.corsOrigins, config.production);
   const logger = createLogger('gateway');
   const metrics = createGatewayMetrics();
   const verifyToken = createTokenVerifier(config.jwt);
@@ -74,10 +83,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const server = http.createServer();
   // Behind a load balancer, idle client connections must outlive the balancer's own timeout.
   server.keepAliveTimeout = 65_000;
-  const apollo = new ApolloServer<GatewayContext>({
+  const apollo = new ApolloServer<ClientContext>({
     gateway,
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
+    formatError: formatClientError({ production: config.production, maxTokens: settings.limits.maxTokens }),
+    // A GET, or a POST a browser form could send, must carry a header that forces a CORS preflight.
+    csrfPrevention: true,
+    parseOptions: { maxTokens: settings.limits.maxTokens },
+    validationRules: operationLimitRules(settings.limits),
     logger,
     // runService stops the gateway on SIGTERM and SIGINT.
     stopOnTerminationSignals: false,
@@ -86,6 +100,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       // The explorer is served at /graphiql, never from a third-party CDN.
       ApolloServerPluginLandingPageDisabled(),
       requestMetricsPlugin(metrics),
+      unresolvedOperationPlugin(),
+      mutationRateLimitPlugin(new MutationRateLimiter(settings.mutationsPerMinute)),
     ],
   });
   try {
@@ -104,7 +120,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       config,
       metrics,
       logger,
-      settings: options.subscriptions,
+      limits: settings.limits,
+      origins,
+      settings: { maxPayloadBytes: settings.wsMaxPayloadBytes, ...options.subscriptions },
       transport: options.transport,
     });
   } catch (err) {
@@ -126,11 +144,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  await mountStorefrontRoutes(app, { config, logger });
   app.use(answerHttpError(logger));
-  const answerGraphQL = graphqlHandler({ apollo, verifyToken, metrics, logger });
+  const answerGraphQL = graphqlHandler({
+    apollo,
+    verifyToken,
+    metrics,
+    logger,
+    maxBodyBytes: settings.maxBodyBytes,
+    origins,
+    maxTokens: settings.limits.maxTokens,
+  });
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     stripInternalHeaders(req);
-    if (isGraphQLPath(req.url)) answerGraphQL(req, res);
+    if (isGraphQLPath(req.url)) correlateRequest(req, res, () => answerGraphQL(req, res));
     else app(req, res);
   });
 
@@ -148,6 +175,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   return {
     url,
     config,
+    settings,
     server,
     metrics,
     subscriptions,

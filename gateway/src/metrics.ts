@@ -79,7 +79,7 @@ export function createGatewayMetrics(): GatewayMetrics {
     }),
     subscriptionHistoryReads: new Counter({
       name: 'gateway_subscription_history_reads_total',
-      help: 'Checkout histories read to fill missed transitions, by reason (gap: a sequence did not arrive in time; reconnect: the broker connection was lost)',
+      help: 'Checkout and order histories read to fill missed transitions, by reason (gap: a sequence did not arrive in time; reconnect: the broker connection was lost)',
       labelNames: ['reason'],
       registers,
     }),

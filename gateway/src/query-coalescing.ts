@@ -1,6 +1,6 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { Identity } from '@shop/platform';
-import { getOperationAST, parse } from 'graphql';
+import { Kind, getOperationAST, parse } from 'graphql';
 import type { GatewayMetrics } from './metrics';
 
 // Operation types of the documents seen lately, so that a document is parsed here once, not per
@@ -29,9 +29,13 @@ export interface ClientRequest {
  */
 export class InFlightQueries {
   private readonly inFlight = new Map<string, Promise<HTTPGraphQLResponse>>();
-  private readonly operationTypes = new Map<string, string | null>();
+  private readonly documents = new Map<string, DocumentFacts>();
 
-  constructor(private readonly metrics: GatewayMetrics) {}
+  constructor(
+    private readonly metrics: GatewayMetrics,
+    /** The parse here is bounded like Apollo Server's own (GATEWAY_MAX_TOKENS). */
+    private readonly maxTokens?: number,
+  ) {}
 
   /** The sharing key of a request, or null when it must run on its own. */
   keyOf(request: ClientRequest, identity: Identity | null): string | null {
@@ -60,18 +64,39 @@ export class InFlightQueries {
     return answer;
   }
 
-  private operationTypeOf(query: string, operationName: string | null): string | null {
-    const documentKey = `${operationName ?? ''}\n${query}`;
-    let type = this.operationTypes.get(documentKey);
-    if (type === undefined) {
-      try {
-        type = getOperationAST(parse(query), operationName)?.operation ?? null;
-      } catch {
-        type = null; // Apollo Server answers it with the parse error
-      }
-      if (this.operationTypes.size >= MAX_REMEMBERED_DOCUMENTS) this.operationTypes.clear();
-      this.operationTypes.set(documentKey, type);
-    }
-    return type;
+  /** The type of the operation a request runs, or null when it cannot be told (Apollo Server then says why). */
+  operationTypeOf(query: string, operationName: string | null): string | null {
+    return this.documentOf(query, operationName).selected;
   }
+
+  /** Whether a document holds a subscription operation, whichever operation it selects. */
+  holdsSubscription(query: string): boolean {
+    return this.documentOf(query, null).subscription;
+  }
+
+  private documentOf(query: string, operationName: string | null): DocumentFacts {
+    const documentKey = `${operationName ?? ''}\n${query}`;
+    let facts = this.documents.get(documentKey);
+    if (facts === undefined) {
+      try {
+        const document = parse(query, { maxTokens: this.maxTokens });
+        facts = {
+          selected: getOperationAST(document, operationName)?.operation ?? null,
+          subscription: document.definitions.some(
+            (definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === 'subscription',
+          ),
+        };
+      } catch {
+        facts = { selected: null, subscription: false }; // Apollo Server answers it with the parse error
+      }
+      if (this.documents.size >= MAX_REMEMBERED_DOCUMENTS) this.documents.clear();
+      this.documents.set(documentKey, facts);
+    }
+    return facts;
+  }
+}
+
+interface DocumentFacts {
+  selected: string | null;
+  subscription: boolean;
 }

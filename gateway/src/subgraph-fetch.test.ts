@@ -74,6 +74,15 @@ describe('subgraph fetcher', () => {
     expect(answers[0]).not.toBe(answers[1]); // each reader gets its own copy to merge into
   });
 
+  it("forwards each request's correlation id, and still shares identical fetches of requests with different ids", async () => {
+    await fetchAll(
+      { body: '{"query":"{ correlated }"}', headers: { ...handoff(alice, true), 'x-correlation-id': 'first' } },
+      { body: '{"query":"{ correlated }"}', headers: { ...handoff(alice, true), 'x-correlation-id': 'second' } },
+    );
+    expect(received).toHaveLength(1);
+    expect(received[0].headers['x-correlation-id']).toBe('first');
+  });
+
   it('never shares across identities, bodies, or fetches that are not shareable', async () => {
     await fetchAll(
       { body: '{"query":"{ same }"}', headers: handoff(alice, true) },

@@ -1,5 +1,7 @@
-import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { CORRELATION_ID_HEADER, SpanKind, TRACE_HEADERS, acceptedCorrelationId, inSpan, traceHttpRequest } from '@shop/events';
 import { type Identity, signInternalRequest } from '@shop/platform';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
@@ -20,6 +22,21 @@ const IDENTITY_HANDOFF = 'x-gateway-identity';
 const SHAREABLE_HANDOFF = 'x-gateway-shareable';
 
 const CALLER = 'gateway';
+
+/** Headers that differ between requests asking the same thing: identical fetches in flight share one regardless. */
+const PER_REQUEST_HEADERS = [CORRELATION_ID_HEADER, ...TRACE_HEADERS];
+
+/**
+ * Answers a client request with its correlation id settled: the client's `x-correlation-id` if it
+ * sent a fit one, else a new one, set on the request (each subgraph fetch forwards it) and echoed in
+ * the response; with tracing on, inside the gateway's request span.
+ */
+export function correlateRequest(req: IncomingMessage, res: ServerResponse, handle: () => void): void {
+  const correlationId = acceptedCorrelationId(req.headers[CORRELATION_ID_HEADER]) ?? randomUUID();
+  req.headers[CORRELATION_ID_HEADER] = correlationId;
+  res.setHeader(CORRELATION_ID_HEADER, correlationId);
+  traceHttpRequest('graphql gateway', req, res, handle);
+}
 
 /** The headers through which willSendRequest hands the caller, and whether its fetch may be shared, to the fetcher. */
 export function handoffHeaders(identity: Identity | null, shareable: boolean): Record<string, string> {
@@ -78,7 +95,8 @@ export class SubgraphFetcher {
     if (shareable !== 'yes') return new ReplyResponse(url, await this.send(headers, identity, body));
 
     // One fetcher serves one subgraph URL, so the URL is part of every key of this map.
-    const key = `${JSON.stringify(init.headers)}\n${body}`;
+    const sameFor = Object.entries(init.headers ?? {}).filter(([name]) => !PER_REQUEST_HEADERS.includes(name));
+    const key = `${JSON.stringify(sameFor)}\n${body}`;
     let reply = this.inFlight.get(key);
     if (reply) {
       this.metrics.sharedSubgraphFetches.inc({ subgraph: this.subgraph.name });
@@ -94,14 +112,16 @@ export class SubgraphFetcher {
   private async send(headers: Record<string, string>, identity: Identity | null, body: string): Promise<SubgraphReply> {
     const signature = signInternalRequest(this.signingKey, { caller: CALLER, identity, method: 'POST', path: this.path, body });
     const endTimer = this.metrics.subgraphRequestDuration.startTimer({ subgraph: this.subgraph.name });
+    const sent = { ...headers, ...signature };
     try {
-      const response = await request(this.subgraph.url, {
-        method: 'POST',
-        headers: { ...headers, ...signature },
-        body,
-        dispatcher: this.agent,
-      });
-      const reply = { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+      const reply = await inSpan(
+        `subgraph fetch ${this.subgraph.name}`,
+        { kind: SpanKind.CLIENT, attributes: { 'server.address': this.subgraph.url }, injectInto: sent },
+        async () => {
+          const response = await request(this.subgraph.url, { method: 'POST', headers: sent, body, dispatcher: this.agent });
+          return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+        },
+      );
       endTimer({ outcome: reply.status < 300 ? 'ok' : 'http_error' });
       return reply;
     } catch (err) {
@@ -169,5 +189,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     for (const [name, value] of Object.entries(handoffHeaders(options.context.identity, shareable))) {
       options.request.http!.headers.set(name, value);
     }
+    const correlationId = options.incomingRequestContext.request.http?.headers.get(CORRELATION_ID_HEADER);
+    if (correlationId) options.request.http!.headers.set(CORRELATION_ID_HEADER, correlationId);
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Watched, connectClient } from '@shop/gateway/src/subscriptions/testing';
 import { type Identity, SERVICE_NAMES } from '@shop/platform';
 import type { Client } from 'graphql-ws';
-import { Client as PgClient } from 'pg';
+import { createStockedProduct, databaseRows, ok } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // `npm run bench:checkout`: many customers checking out at once through the gateway, each
@@ -28,30 +28,9 @@ interface Shopper {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (n: number) => Math.round(n * 10) / 10;
 
-async function ok<T>(shop: Shop, query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<T> {
-  const result = await shop.query<T>(query, variables, identity);
-  if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-  return result.data as T;
-}
-
 async function createCatalogue(shop: Shop): Promise<string[]> {
   const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${i}`);
-  for (const sku of skus) {
-    await ok(
-      shop,
-      `mutation ($i: CreateProductInput!) { createProduct(input: $i) { sku } }`,
-      { i: { sku, name: sku, price: '9.99', currency: 'GBP' } },
-      admin,
-    );
-  }
-  for (const sku of skus) {
-    for (let attempt = 0; ; attempt++) {
-      const result = await shop.query(`mutation { setStock(sku: "${sku}", available: ${INITIAL_STOCK}) { available } }`, {}, admin);
-      if (!result.errors) break;
-      if (attempt > 100) throw new Error(`no stock row for ${sku}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const sku of skus) await createStockedProduct(shop, admin, { sku, price: '9.99', stock: INITIAL_STOCK });
   return skus;
 }
 
@@ -113,16 +92,6 @@ async function paced(shop: Shop, shoppers: Shopper[]): Promise<{ status: string;
   );
 }
 
-async function sql<T>(url: string, query: string): Promise<T[]> {
-  const client = new PgClient({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(query)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
   const load = loadavg();
   console.log(`bench:checkout on ${cpus().length} cores (${cpus()[0]?.model}), load average ${load.map((l) => l.toFixed(2)).join(' ')}`);
@@ -154,19 +123,19 @@ async function main(): Promise<void> {
     const all = [...sat.results, ...fixed];
     const completed = all.filter((r) => r.status === 'COMPLETED').length;
     const failed = all.filter((r) => r.status === 'FAILED').length;
-    const [{ stuck }] = await sql<{ stuck: number }>(
+    const [{ stuck }] = await databaseRows<{ stuck: number }>(
       shop.databases.checkout.url,
       `select count(*)::int as stuck from checkouts where status not in ('COMPLETED','FAILED')`,
     );
-    const [{ double_charged }] = await sql<{ double_charged: number }>(
+    const [{ double_charged }] = await databaseRows<{ double_charged: number }>(
       shop.databases.payment.url,
       `select count(*)::int as double_charged from (select checkout_id from payments where status in ('SUCCEEDED','REFUNDED') group by checkout_id having count(*) > 1) d`,
     );
-    const [stock] = await sql<{ total: string; reserved: string; sold: string }>(
+    const [stock] = await databaseRows<{ total: string; reserved: string; sold: string }>(
       shop.databases.inventory.url,
       `select sum(available + reserved + sold)::text as total, sum(reserved)::text as reserved, sum(sold)::text as sold from stock_items`,
     );
-    const [{ paid }] = await sql<{ paid: number }>(
+    const [{ paid }] = await databaseRows<{ paid: number }>(
       shop.databases.payment.url,
       `select count(*)::int as paid from payments where status = 'SUCCEEDED'`,
     );

@@ -1,10 +1,20 @@
 // The consuming service of the events benchmark (the ledger world's "cart"), in a process of its
 // own as in production. It tells the bench "ready" once its queue is declared and consumed, then
-// reports each committed batch: the event ids and the commit time (epoch ms, sub-millisecond).
+// reports each committed batch: the event ids, when each was delivered and the commit time (epoch
+// ms, sub-millisecond).
 process.env.LOG_LEVEL ??= 'warn';
 
 import { performance } from 'node:perf_hooks';
-import { MessageBus, RabbitMqTransport, createLogger } from '@shop/events';
+import {
+  type ConsumerHandle,
+  DelegatingTransport,
+  type Delivery,
+  MessageBus,
+  type QueueSpec,
+  RabbitMqTransport,
+  type Transport,
+  createLogger,
+} from '@shop/events';
 import { TEST_AMQP_URL, openTestOrm } from '@shop/events/src/testing';
 import { ledgerSubscriptions, testRetryPolicy } from '@shop/events/src/testing/ledger';
 
@@ -12,31 +22,58 @@ export interface ConsumerProcessOptions {
   dbUrl: string;
   prefix: string;
   maxBatch?: number;
+  concurrentBatches?: number;
 }
 
 export interface CommittedBatch {
   ids: string[];
+  /** When the broker handed each of them to the consumer, in the order of `ids`. */
+  deliveredAt: number[];
   at: number;
 }
 
+const now = () => performance.timeOrigin + performance.now();
+
+/** The transport, noting when each message is delivered (by message id, which is the event id). */
+class DeliveryNotingTransport extends DelegatingTransport {
+  constructor(
+    inner: Transport,
+    private readonly deliveredAt: Map<string, number>,
+  ) {
+    super(inner);
+  }
+
+  override consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle> {
+    return this.inner.consume(spec, (delivery) => {
+      if (delivery.messageId) this.deliveredAt.set(delivery.messageId, now());
+      onDelivery(delivery);
+    });
+  }
+}
+
 async function main(): Promise<void> {
-  const { dbUrl, prefix, maxBatch } = JSON.parse(process.argv[2]) as ConsumerProcessOptions;
+  const { dbUrl, prefix, maxBatch, concurrentBatches } = JSON.parse(process.argv[2]) as ConsumerProcessOptions;
   const send = (message: CommittedBatch | 'ready') => process.send?.(message);
   const orm = await openTestOrm(dbUrl);
   const logger = createLogger('cart');
   const transport = new RabbitMqTransport({ url: TEST_AMQP_URL, prefix, logger, connectionName: `${prefix}cart` });
   await transport.connect();
+  const deliveredAt = new Map<string, number>();
   const bus = new MessageBus({
     service: 'cart',
     orm,
-    transport,
+    transport: new DeliveryNotingTransport(transport, deliveredAt),
     logger,
     retryPolicy: testRetryPolicy,
     subscriptions: ledgerSubscriptions(),
     consumer: {
       maxBatch,
+      concurrentBatches,
       afterCommit: (messages) => {
-        send({ ids: messages.map((m) => m.eventId), at: performance.timeOrigin + performance.now() });
+        const at = now();
+        const ids = messages.map((m) => m.eventId);
+        send({ ids, deliveredAt: ids.map((id) => deliveredAt.get(id) ?? at), at });
+        for (const id of ids) deliveredAt.delete(id);
       },
     },
   });

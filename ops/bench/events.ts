@@ -6,6 +6,8 @@
 // a process of its own (events-consumer.ts). Everything created here (databases, queues,
 // exchanges) carries a unique name and is removed at the end, also on failure.
 // Ends with one line of JSON, also written to results/events.json with the date and machine.
+// `--quick` (for comparing changes): 10,000 batched events and the latency phase only, no ceilings,
+// no unbatched phase, nothing written to results/.
 process.env.LOG_LEVEL ??= 'warn';
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -14,16 +16,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DelegatingTransport, type OutboundMessage, type PublishResult, type Transport } from '@shop/events';
 import { TEST_AMQP_URL, createTestDatabase, type TestDatabase, waitFor } from '@shop/events/src/testing';
 import { type LedgerWorld, openLedgerWorld } from '@shop/events/src/testing/ledger';
 import amqplib from 'amqplib';
 import { Client } from 'pg';
 import type { CommittedBatch, ConsumerProcessOptions } from './events-consumer';
 
+const quick = process.argv.includes('--quick');
 const config = {
   skus: 1_000,
-  warmup: 5_000,
-  batched: { events: 30_000, perTransaction: 200 },
+  warmup: quick ? 2_000 : 5_000,
+  batched: { events: quick ? 10_000 : 30_000, perTransaction: 200 },
   latency: { ratePerSecond: 1_000, seconds: 10, producers: 2 },
   unbatched: { seconds: 5, producers: 4 },
   rawAmqp: { messages: 30_000, inFlight: 1_000, prefetch: 500 },
@@ -39,10 +43,19 @@ const now = () => performance.timeOrigin + performance.now();
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const sku = (i: number) => `SKU-${i % config.skus}`;
 
-/** Producer commit times and consumer commit times, per event id, for one phase. */
+/**
+ * When each event of one phase passed each stage, per event id: the producer's commit, the relay
+ * handing it to the broker and learning it was confirmed, the delivery to the consumer, the
+ * consumer's commit.
+ */
 class Tracker {
   readonly produced = new Map<string, number>();
+  readonly published = new Map<string, { at: number; confirmedAt: number }>();
+  readonly delivered = new Map<string, number>();
   readonly consumed = new Map<string, number>();
+  /** Publish calls of the relay (one per wave) and consumer transactions. */
+  publishes = 0;
+  consumerTransactions = 0;
   private waiter?: { count: number; resolve: () => void };
 
   markProduced(ids: string[]): void {
@@ -50,8 +63,18 @@ class Tracker {
     for (const id of ids) this.produced.set(id, at);
   }
 
-  markConsumed({ ids, at }: CommittedBatch): void {
-    for (const id of ids) if (!this.consumed.has(id)) this.consumed.set(id, at);
+  markPublished(ids: string[], at: number, confirmedAt: number): void {
+    this.publishes++;
+    for (const id of ids) if (!this.published.has(id)) this.published.set(id, { at, confirmedAt });
+  }
+
+  markConsumed({ ids, deliveredAt, at }: CommittedBatch): void {
+    this.consumerTransactions++;
+    ids.forEach((id, i) => {
+      if (this.consumed.has(id)) return;
+      this.consumed.set(id, at);
+      this.delivered.set(id, deliveredAt[i]);
+    });
     if (this.waiter && this.consumed.size >= this.waiter.count) this.waiter.resolve();
   }
 
@@ -87,6 +110,64 @@ class Tracker {
   /** Producer commit to consumer commit, in ms, sorted. */
   latencies(): number[] {
     return [...this.consumed].map(([id, at]) => at - this.produced.get(id)!).sort((a, b) => a - b);
+  }
+
+  /** Where the latency goes: p50 and p95 of each stage, in ms. */
+  stages(): string {
+    const stage = (name: string, from: (id: string) => number | undefined, to: (id: string) => number | undefined) => {
+      const spans = [...this.consumed.keys()]
+        .map((id) => [from(id), to(id)])
+        .filter((pair): pair is [number, number] => pair[0] !== undefined && pair[1] !== undefined)
+        .map(([a, b]) => b - a)
+        .sort((a, b) => a - b);
+      return `${name} ${round(percentile(spans, 50), 1)} / ${round(percentile(spans, 95), 1)}`;
+    };
+    return (
+      [
+        stage(
+          'commit -> relay publishes',
+          (id) => this.produced.get(id),
+          (id) => this.published.get(id)?.at,
+        ),
+        stage(
+          'publish -> confirmed',
+          (id) => this.published.get(id)?.at,
+          (id) => this.published.get(id)?.confirmedAt,
+        ),
+        stage(
+          'publish -> delivered',
+          (id) => this.published.get(id)?.at,
+          (id) => this.delivered.get(id),
+        ),
+        stage(
+          'delivered -> consumer commit',
+          (id) => this.delivered.get(id),
+          (id) => this.consumed.get(id),
+        ),
+      ].join(', ') +
+      `; events per relay publish ${round(this.consumed.size / this.publishes, 2)}, per consumer transaction ${round(this.consumed.size / this.consumerTransactions, 2)}`
+    );
+  }
+}
+
+/** The producer's transport, telling the current tracker when the relay publishes each event and when the broker confirmed it. */
+class PublishNotingTransport extends DelegatingTransport {
+  constructor(
+    inner: Transport,
+    private readonly tracker: () => Tracker,
+  ) {
+    super(inner);
+  }
+
+  override async publish(messages: OutboundMessage[]): Promise<PublishResult[]> {
+    const at = now();
+    const results = await this.inner.publish(messages);
+    this.tracker().markPublished(
+      messages.map((m) => m.messageId),
+      at,
+      now(),
+    );
+    return results;
   }
 }
 
@@ -227,12 +308,12 @@ async function main(): Promise<void> {
     cleanups.push({ what: `database ${rawPgDb.name}`, run: () => rawPgDb.drop() });
     log(`databases ${world.productDb.name}, ${world.cartDb.name}, ${rawPgDb.name}; queue prefix ${world.prefix}`);
 
-    const raw_pg_tx_per_s = await rawPg(rawPgDb);
-    const raw_amqp_per_s = await rawAmqp(world.prefix);
+    const raw_pg_tx_per_s = quick ? undefined : await rawPg(rawPgDb);
+    const raw_amqp_per_s = quick ? undefined : await rawAmqp(world.prefix);
 
     let consumer = await ConsumerProcess.start({ dbUrl: world.cartDb.url, prefix: world.prefix });
     cleanups.push({ what: 'the consumer process', run: () => consumer.stop() });
-    await world.startProducer();
+    await world.startProducer({ transport: new PublishNotingTransport(await world.openTransport('product'), () => consumer.tracker) });
     let expected = 0;
 
     // Warm-up: connections, JIT, the ledger rows.
@@ -251,6 +332,7 @@ async function main(): Promise<void> {
     log(
       `batched: ${config.batched.events} events, ${config.batched.perTransaction} per producer transaction, relay and consumer taking what is waiting: ${round(events_per_s)} events/s`,
     );
+    log(`batched, p50 / p95 in ms of each stage: ${consumer.tracker.stages()}`);
     log(`batched: ${await batchedCpu(config.batched.events)}`);
 
     consumer.tracker = new Tracker();
@@ -264,40 +346,48 @@ async function main(): Promise<void> {
     log(
       `latency at ${ratePerSecond}/s (achieved ${round(paced.rate)}/s, ${round(paced.perTransaction, 2)} events per producer transaction), producer commit -> consumer commit: p50 ${p50_ms} ms, p95 ${p95_ms} ms, p99 ${p99_ms} ms, max ${round(latencies[latencies.length - 1], 1)} ms`,
     );
+    log(`latency, p50 / p95 in ms of each stage: ${consumer.tracker.stages()}`);
     log(`latency: ${await latencyCpu(ratePerSecond * seconds)}`);
 
-    await consumer.stop();
-    consumer = await ConsumerProcess.start({ dbUrl: world.cartDb.url, prefix: world.prefix, maxBatch: 1 });
-    const unbatchedStart = now();
-    const unbatched = await produceUnbatched(world, consumer.tracker, config.unbatched.seconds);
-    await consumer.tracker.allConsumed(unbatched, 'unbatched', consumer);
-    expected += unbatched;
-    const events_per_s_unbatched = consumer.tracker.eventsPerSecond(unbatchedStart);
-    log(
-      `unbatched: ${unbatched} events written in ${config.unbatched.seconds} s, one per producer transaction, consumer maxBatch 1: ${round(events_per_s_unbatched)} events/s`,
-    );
+    let events_per_s_unbatched: number | undefined;
+    if (!quick) {
+      await consumer.stop();
+      consumer = await ConsumerProcess.start({ dbUrl: world.cartDb.url, prefix: world.prefix, maxBatch: 1, concurrentBatches: 1 });
+      const unbatchedStart = now();
+      const unbatched = await produceUnbatched(world, consumer.tracker, config.unbatched.seconds);
+      await consumer.tracker.allConsumed(unbatched, 'unbatched', consumer);
+      expected += unbatched;
+      events_per_s_unbatched = consumer.tracker.eventsPerSecond(unbatchedStart);
+      log(
+        `unbatched: ${unbatched} events written in ${config.unbatched.seconds} s, one per producer transaction, consumer maxBatch 1, one batch at a time: ${round(events_per_s_unbatched)} events/s`,
+      );
+    }
 
     // Give a redelivery that would double an effect the time to show, then count.
     await sleep(1_000);
     await consumer.stop();
     const { lost, duplicated } = await verify(world, expected);
+    const optional = (n: number | undefined) => (n === undefined ? undefined : round(n));
     const result = {
       events_per_s: round(events_per_s),
-      events_per_s_unbatched: round(events_per_s_unbatched),
+      events_per_s_unbatched: optional(events_per_s_unbatched),
       p50_ms,
       p95_ms,
-      raw_amqp_per_s: round(raw_amqp_per_s),
-      raw_pg_tx_per_s: round(raw_pg_tx_per_s),
+      raw_amqp_per_s: optional(raw_amqp_per_s),
+      raw_pg_tx_per_s: optional(raw_pg_tx_per_s),
       lost,
       duplicated,
     };
     const loadAverage = { start: loadAtStart, end: loadavg().map((n) => round(n, 2)) };
-    const resultsDir = join(__dirname, 'results');
-    await mkdir(resultsDir, { recursive: true });
-    await writeFile(
-      join(resultsDir, 'events.json'),
-      `${JSON.stringify({ ...result, date: new Date().toISOString(), machine, loadAverage }, null, 2)}\n`,
-    );
+    log(`load average at the end ${loadAverage.end.join(' ')}`);
+    if (!quick) {
+      const resultsDir = join(__dirname, 'results');
+      await mkdir(resultsDir, { recursive: true });
+      await writeFile(
+        join(resultsDir, 'events.json'),
+        `${JSON.stringify({ ...result, date: new Date().toISOString(), machine, loadAverage }, null, 2)}\n`,
+      );
+    }
     await cleanUp();
     console.log(JSON.stringify(result));
   } finally {

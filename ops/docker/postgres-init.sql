@@ -5,3 +5,5 @@ CREATE DATABASE cart_db;
 CREATE DATABASE order_db;
 CREATE DATABASE payment_db;
 CREATE DATABASE checkout_db;
+CREATE DATABASE analytics_db;
+CREATE DATABASE email_db;

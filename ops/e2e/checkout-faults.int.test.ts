@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DuplicatingTransport } from '@shop/events/src/testing/duplicating-transport';
 import { waitFor } from '@shop/events/src/testing';
 import type { Identity } from '@shop/platform';
+import { createStockedProduct, ok } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // The saga while things go wrong underneath it: every message delivered twice, and the checkout
@@ -10,26 +11,9 @@ import { type Shop, startShop } from '../world/shop';
 const admin: Identity = { sub: 'e2e-admin', role: 'admin' };
 const customer = (): Identity => ({ sub: `c-${randomUUID().slice(0, 8)}`, role: 'customer' });
 
-async function ok<T>(shop: Shop, query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null): Promise<T> {
-  const result = await shop.query<T>(query, variables, identity);
-  if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-  return result.data as T;
-}
-
 async function product(shop: Shop, stock: number): Promise<string> {
   const sku = `FLT-${randomUUID().slice(0, 8)}`;
-  await ok(
-    shop,
-    `mutation ($i: CreateProductInput!) { createProduct(input: $i) { sku } }`,
-    { i: { sku, name: sku, price: '15.00', currency: 'GBP' } },
-    admin,
-  );
-  await waitFor(
-    async () => !(await shop.query(`mutation { setStock(sku: "${sku}", available: ${stock}) { available } }`, {}, admin)).errors,
-    {
-      what: 'the stock row',
-    },
-  );
+  await createStockedProduct(shop, admin, { sku, price: '15.00', stock });
   return sku;
 }
 

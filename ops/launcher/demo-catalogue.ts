@@ -1,4 +1,5 @@
-import type { GraphQLResponse } from '@shop/platform';
+import type { Config, GraphQLResponse } from '@shop/platform';
+import { signClientToken } from '@shop/gateway/src/auth';
 
 /** The demo catalogue `npm start` makes sure exists: products with stock, in one currency. */
 export const DEMO_PRODUCTS = [
@@ -45,4 +46,20 @@ export async function seedDemoCatalogue(call: Call): Promise<{ created: string[]
     created.push(sku);
   }
   return { created, existing };
+}
+
+/** seedDemoCatalogue through the gateway, as an administrator. */
+export async function seedDemoCatalogueThroughGateway(
+  gatewayUrl: string,
+  jwt: Config['jwt'],
+): Promise<{ created: string[]; existing: string[] }> {
+  const admin = await signClientToken(jwt, { sub: 'demo-admin', role: 'admin' }, 3600);
+  return seedDemoCatalogue(async (query, variables) => {
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<unknown>;
+  });
 }

@@ -49,5 +49,7 @@ export function explainUnreachable(failures: Reachability[]): string {
     '      rabbitmq-server -detached',
     '  - or run them in containers: docker compose up -d postgres rabbitmq',
     '  - or point DATABASE_URL / AMQP_URL at where they run',
+    '  - or, with nothing installed but Node, run the whole system in one process on embedded PostgreSQL',
+    '    and an in-process broker (for trying it out; it says what it does not promise): npm run start:embedded',
   ].join('\n');
 }

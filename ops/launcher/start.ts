@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GraphQLResponse, PORTS, SERVICE_NAMES, loadConfig, waitUntilReady } from '@shop/platform';
-import { signClientToken } from '@shop/gateway/src/auth';
+import { PORTS, SERVICE_NAMES, loadConfig, waitUntilReady } from '@shop/platform';
 import { SUPERGRAPH_FILE, composeSupergraph, subgraphsOnDisk } from '@shop/gateway/src/supergraph';
-import { seedDemoCatalogue } from './demo-catalogue';
+import { banner } from './banner';
+import { seedDemoCatalogueThroughGateway } from './demo-catalogue';
 import { checkInfrastructure, explainUnreachable } from './preflight';
 import { type ServiceProcess, Supervisor } from './supervisor';
 
@@ -51,47 +51,9 @@ async function main(): Promise<void> {
   const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}/graphql`;
   await waitUntilReady('gateway', gatewayUrl, { timeoutMs: 90_000 });
 
-  const admin = await signClientToken(gatewayConfig.jwt, { sub: 'demo-admin', role: 'admin' }, 3600);
-  const seeded = await seedDemoCatalogue(async (query, variables) => {
-    const response = await fetch(gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse<unknown>;
-  });
-  const customer = await signClientToken(
-    gatewayConfig.jwt,
-    { sub: 'demo-customer', role: 'customer', email: 'demo@example.com' },
-    24 * 3600,
-  );
-  const firstQuery = '{ products(first: 3) { items { sku name price { amount currency } stock { available } } } }';
-  console.log(
-    [
-      '',
-      '================================================================',
-      ` The shop is up. Gateway: ${gatewayUrl}`,
-      ` Services: ${names.map((n) => `${n} :${PORTS[n]}`).join(', ')}`,
-      ` Demo catalogue: ${seeded.created.length} products created, ${seeded.existing.length} already there`,
-      gatewayConfig.devDefaults.length ? ` Development secrets in use (never in production): ${gatewayConfig.devDefaults.join(', ')}` : '',
-      '',
-      ' A customer token (24 h; `npm run token -- --sub <id>` makes more):',
-      ` ${customer}`,
-      '',
-      ' A first query:',
-      `   curl -s ${gatewayUrl} -H 'content-type: application/json' \\`,
-      `     -d '${JSON.stringify({ query: firstQuery })}'`,
-      '',
-      ' Your cart (with the token):',
-      `   curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" \\`,
-      `     -d '{"query":"mutation { addToCart(sku: \\"TRAIL-SHOE-42\\", quantity: 1) { total { amount currency } } }"}'`,
-      '',
-      ' Ctrl-C stops everything.',
-      '================================================================',
-    ]
-      .filter((line, i, all) => line !== '' || all[i - 1] !== '')
-      .join('\n'),
-  );
+  const seeded = await seedDemoCatalogueThroughGateway(gatewayUrl, gatewayConfig.jwt);
+  const services = Object.fromEntries(names.map((name) => [name, PORTS[name]]));
+  console.log(await banner({ gatewayUrl, gatewayConfig, services, seeded }));
 }
 
 main().catch((err: Error) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RabbitMqTransport, type Transport, createLogger } from '@shop/events';
+import { type InMemoryTransport, RabbitMqTransport, type Transport, createLogger } from '@shop/events';
 import { createTestDatabase, deleteBrokerObjects, uniqueName, type TestDatabase } from '@shop/events/src/testing';
 import { signClientToken } from '@shop/gateway/src/auth';
 import { type GatewayHandles, startGateway } from '@shop/gateway/src/gateway';
@@ -18,15 +18,18 @@ import {
   loadConfig,
   waitUntilReady,
 } from '@shop/platform';
+import { startAnalyticsService } from '@shop/analytics/src/subgraph';
 import { startCartService } from '@shop/cart/src/subgraph';
 import { startCheckoutService } from '@shop/checkout/src/subgraph';
+import { startEmailService } from '@shop/email/src/subgraph';
 import { startInventoryService } from '@shop/inventory/src/subgraph';
 import { startOrderService } from '@shop/order/src/subgraph';
 import { startPaymentService } from '@shop/payment/src/subgraph';
 import { startProductService } from '@shop/product/src/subgraph';
+import { SharedTransport } from './shared-transport';
 
-// The whole system in one process for system tests and benchmarks: every subgraph on its own
-// fresh database, one queue prefix for all of them, and the gateway in front, on free ports.
+// The whole system in one process for system tests, benchmarks and `npm run start:embedded`: every
+// subgraph on its own fresh database, one queue prefix for all of them, and the gateway in front, on free ports.
 
 const starters: Record<ServiceName, (options: StartOptions) => Promise<SubgraphHandles>> = {
   product: startProductService,
@@ -35,6 +38,8 @@ const starters: Record<ServiceName, (options: StartOptions) => Promise<SubgraphH
   order: startOrderService,
   payment: startPaymentService,
   checkout: startCheckoutService,
+  analytics: startAnalyticsService,
+  email: startEmailService,
 };
 
 export interface ShopOptions {
@@ -43,8 +48,14 @@ export interface ShopOptions {
   env?: Record<string, string>;
   /** Services run as child processes (so a test can kill -9 them); the others run in this process. */
   asProcesses?: ServiceName[];
-  /** Wraps each in-process service's transport (e.g. to deliver every message twice). */
+  /** Wraps each in-process service's RabbitMQ transport (e.g. to deliver every message twice). */
   wrapTransport?: (transport: Transport) => Transport;
+  /** The in-process broker, for every service and the gateway, instead of RabbitMQ; the shop closes it. */
+  transport?: InMemoryTransport;
+  /** Where each service's database comes from; by default a fresh one on the shared PostgreSQL. */
+  database?: (name: ServiceName) => Promise<TestDatabase>;
+  /** The gateway's port; a free one by default. */
+  gatewayPort?: number;
 }
 
 export interface Shop {
@@ -70,7 +81,7 @@ export interface Shop {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -83,12 +94,14 @@ async function freePort(): Promise<number> {
 
 export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   const label = options.label ?? 'shop';
+  if (options.transport && options.asProcesses?.length) throw new Error('services in child processes cannot share an in-process transport');
+  const database = options.database ?? ((name: ServiceName) => createTestDatabase(`${label}_${name}`));
   const prefix = `${uniqueName(label)}.`;
   const env = { ...process.env, ...options.env };
   const databases = {} as Record<ServiceName, TestDatabase>;
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICE_NAMES) {
-    databases[name] = await createTestDatabase(`${label}_${name}`);
+    databases[name] = await database(name);
     ports[name] = await freePort();
   }
   const serviceUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<
@@ -111,14 +124,16 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       );
       return;
     }
-    const transport = options.wrapTransport?.(
-      new RabbitMqTransport({
-        url: loadConfig(name, env).amqpUrl,
-        prefix,
-        connectionName: `${name}-service`,
-        logger: createLogger(`${name}-service`),
-      }),
-    );
+    const transport = options.transport
+      ? new SharedTransport(options.transport)
+      : options.wrapTransport?.(
+          new RabbitMqTransport({
+            url: loadConfig(name, env).amqpUrl,
+            prefix,
+            connectionName: `${name}-service`,
+            logger: createLogger(`${name}-service`),
+          }),
+        );
     services[name] = await starters[name]({
       env,
       transport,
@@ -136,14 +151,20 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     }
   };
   // Services that others call start first; the order matters only for the first requests.
-  for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout'] as ServiceName[]) await start(name);
+  for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout', 'analytics', 'email'] as ServiceName[])
+    await start(name);
 
   const composition = composeSupergraph(subgraphsOnDisk(serviceUrls));
   if ('errors' in composition) throw new Error(`the subgraphs do not compose: ${composition.errors.join('; ')}`);
   const folder = mkdtempSync(join(tmpdir(), 'shop-supergraph-'));
   const supergraphFile = join(folder, 'supergraph.graphql');
   writeFileSync(supergraphFile, composition.supergraphSdl);
-  const gateway = await startGateway({ env, config: { port: 0, queuePrefix: prefix, serviceUrls }, supergraphFile });
+  const gateway = await startGateway({
+    env,
+    config: { port: options.gatewayPort ?? 0, queuePrefix: prefix, serviceUrls },
+    supergraphFile,
+    transport: options.transport && new SharedTransport(options.transport),
+  });
   const jwt = loadConfig('gateway', env).jwt;
   const shop: Shop = {
     prefix,
@@ -175,7 +196,8 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       await gateway.stop();
       for (const name of SERVICE_NAMES) await stopService(name);
       for (const name of SERVICE_NAMES) await databases[name].drop();
-      await deleteBrokerObjects(prefix);
+      if (options.transport) await options.transport.close();
+      else await deleteBrokerObjects(prefix);
       rmSync(folder, { recursive: true, force: true });
     },
   };
@@ -186,7 +208,7 @@ const urlEnv = (urls: Record<ServiceName, string>) =>
   Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_URL`, urls[name]]));
 
 /** Runs `subgraphs/<name>/src/main.ts` as its own process and waits until it is ready. */
-async function startProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+export async function startProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const main = join(__dirname, '..', '..', 'subgraphs', name, 'src', 'main.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
     env: { LOG_LEVEL: 'warn', ...env },

@@ -9,6 +9,8 @@ export const PORTS = {
   order: 4004,
   payment: 4005,
   checkout: 4006,
+  analytics: 4007,
+  email: 4008,
 } as const;
 
 export type ServiceName = Exclude<keyof typeof PORTS, 'gateway'>;

@@ -10,3 +10,4 @@ export * from './run';
 export * from './scalars';
 export * from './input';
 export * from './columns';
+export * from './periodic';

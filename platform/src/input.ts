@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badUserInput } from './errors';
 
 /** Checks one argument against a schema; a failure is BAD_USER_INPUT naming the argument. */
@@ -34,3 +34,28 @@ export function pageOf<T>(rows: T[], first: number, positionOf: (row: T) => stri
   const items = rows.slice(0, first);
   return { items, nextCursor: rows.length > first ? cursorOf(positionOf(items[items.length - 1])) : null };
 }
+
+// Argument shapes several subgraphs check before any work; each failure message says what is allowed.
+
+/** Largest price a product may have, in the currency's major unit: anything above is a typo, not a price. */
+export const MAX_PRICE = 1_000_000;
+
+const DECIMAL_AMOUNT = /^\d+(\.\d+)?$/;
+
+/**
+ * The range of a price: more than zero and at most MAX_PRICE. Its form and its currency's scale
+ * are checked with the currency (toMinor), which names what is wrong with a malformed amount.
+ */
+export const PriceRange = z
+  .string()
+  .refine((amount) => !DECIMAL_AMOUNT.test(amount) || Number(amount) > 0, 'must be more than zero')
+  .refine((amount) => !DECIMAL_AMOUNT.test(amount) || Number(amount) <= MAX_PRICE, `must be at most ${MAX_PRICE}`);
+
+/** A client's idempotency key: the characters of a UUID or a slug, so it is safe to log and index. */
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:~-]{1,100}$/, 'must be 1 to 100 letters, digits, ".", "_", ":", "~" or "-"');
+
+/** A uuid naming an aggregate (order, checkout) in a mutation. */
+export const EntityId = z.uuid('must be an id this API gave (a UUID)');
+
+/** A search text: long enough for any name, short enough to keep a LIKE cheap. */
+export const SearchText = z.string().max(100, 'must be at most 100 characters');

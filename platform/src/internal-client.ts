@@ -1,3 +1,4 @@
+import { CORRELATION_ID_HEADER } from '@shop/events';
 import { GraphQLError } from 'graphql';
 import { type Identity, signInternalRequest } from './identity';
 
@@ -11,6 +12,8 @@ export interface InternalClientOptions {
   caller: string;
   signingKey: string;
   timeoutMs?: number;
+  /** The request this call serves, so the callee's logs and messages carry the same correlation id. */
+  correlationId?: string;
 }
 
 /**
@@ -20,6 +23,11 @@ export interface InternalClientOptions {
  */
 export class InternalClient {
   constructor(private readonly options: InternalClientOptions) {}
+
+  /** The same client, calling on behalf of the request with this correlation id. */
+  withCorrelationId(correlationId: string): InternalClient {
+    return new InternalClient({ ...this.options, correlationId });
+  }
 
   /** The data, or the first error as a GraphQL error with its code. */
   async query<T>(url: string, query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<T> {
@@ -46,7 +54,11 @@ export class InternalClient {
     try {
       response = await fetch(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...headers,
+          ...(this.options.correlationId ? { [CORRELATION_ID_HEADER]: this.options.correlationId } : {}),
+        },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
       });

@@ -26,7 +26,7 @@ export async function openDatabase(options: OrmOptions): Promise<MikroORM> {
     allowGlobalContext: false,
     debug: false,
   });
-  await migrateExclusively(orm, options.databaseUrl);
+  await migrateExclusively(orm, options.databaseUrl, options.poolMax);
   return orm;
 }
 
@@ -48,12 +48,28 @@ async function createDatabaseIfMissing(databaseUrl: string): Promise<void> {
   }
 }
 
-/** Two instances starting at once must not both apply a migration: hold an advisory lock meanwhile. */
-async function migrateExclusively(orm: MikroORM, databaseUrl: string): Promise<void> {
+const MIGRATION_LOCK = "hashtext('schema-migrations')";
+
+/**
+ * Two instances starting at once must not both apply a migration: hold an advisory lock meanwhile,
+ * on a connection of its own. A pool of one connection (for a server that takes one, like embedded
+ * PostgreSQL) has none to spare: then the lock is held on that connection, which the migrations use too.
+ */
+async function migrateExclusively(orm: MikroORM, databaseUrl: string, poolMax: number): Promise<void> {
+  if (poolMax === 1) {
+    const connection = orm.em.getConnection();
+    await connection.execute(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      await orm.migrator.up();
+    } finally {
+      await connection.execute(`select pg_advisory_unlock(${MIGRATION_LOCK})`);
+    }
+    return;
+  }
   const lock = new Client({ connectionString: databaseUrl });
   await lock.connect();
   try {
-    await lock.query("select pg_advisory_lock(hashtext('schema-migrations'))");
+    await lock.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
     await orm.migrator.up();
   } finally {
     await lock.end();

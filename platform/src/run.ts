@@ -1,24 +1,49 @@
+import { createLogger, startTracingFromEnv } from '@shop/events';
+import { z } from 'zod';
+import { parseEnv } from './config';
 import type { SubgraphHandles } from './server';
 
+/** How long a stop may take before the process gives up and exits 1 (by default within Kubernetes' 30 s grace period). */
+const ShutdownEnv = z.object({ SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000) });
+
 /**
- * Runs a service as its own process: starts it, stops it cleanly on SIGTERM or SIGINT, and turns
- * a failed start into one clear line and a non-zero exit instead of a stack trace.
+ * Runs a service as its own process: switches tracing on if asked (OTEL_TRACES_EXPORTER), starts
+ * the service, stops it gracefully on SIGTERM or SIGINT and exits 0 (1 if the stop fails or takes
+ * longer than SHUTDOWN_TIMEOUT_MS), and turns a failed start into one clear line and a non-zero exit
+ * instead of a stack trace.
  */
 export function runService(name: string, start: () => Promise<Pick<SubgraphHandles, 'stop'>>): void {
-  start()
-    .then((service) => {
+  const logger = createLogger(name);
+  startTracingFromEnv(name)
+    .then(async (tracing) => {
+      const { SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs } = parseEnv(ShutdownEnv, process.env);
+      const service = await start();
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        console.error(`${name}: ${signal} received, finishing work in flight and stopping`);
-        service.stop().then(
-          () => process.exit(0),
-          (err: Error) => {
-            console.error(`${name}: stopped with an error: ${err.message}`);
-            process.exit(1);
-          },
-        );
+        logger.info({ signal }, `${signal} received: finishing work in flight and stopping`);
+        setTimeout(() => {
+          logger.error(`did not stop within ${shutdownTimeoutMs / 1000} s; exiting`);
+          process.exit(1);
+        }, shutdownTimeoutMs);
+        service
+          .stop()
+          .then(() =>
+            tracing
+              ?.stop()
+              .catch((err: Error) => logger.warn({ err: err.message }, 'the last spans could not be sent to the trace collector')),
+          )
+          .then(
+            () => {
+              logger.info('stopped');
+              process.exit(0);
+            },
+            (err: Error) => {
+              logger.error({ err: err.message }, 'stopped with an error');
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,19 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
-import { type Logger, MessageBus, type Outbox, RabbitMqTransport, type Subscription, type Transport, createLogger } from '@shop/events';
+import {
+  CORRELATION_ID_HEADER,
+  type Logger,
+  MessageBus,
+  type Outbox,
+  RabbitMqTransport,
+  type Subscription,
+  type Transport,
+  acceptedCorrelationId,
+  createLogger,
+  traceHttpRequest,
+  withTimeout,
+} from '@shop/events';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type DocumentNode, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import gql from 'graphql-tag';
@@ -25,10 +38,14 @@ export interface SubgraphContext {
   /** Who sent the request: `gateway`, or a service acting for a customer. */
   caller: string;
   em: EntityManager;
+  /** The service's outbox; what it publishes carries this request's correlation id unless told another. */
   outbox: Outbox;
   services: InternalClient;
   config: Config;
+  /** The service's logger, with this request's correlation id on every line. */
   logger: Logger;
+  /** The caller's `x-correlation-id` (the gateway forwards the client's, or makes one), or a new one. */
+  correlationId: string;
 }
 
 export interface SubgraphDefinition {
@@ -103,22 +120,27 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   });
   await apollo.start();
 
+  let stopping = false;
   const app = express();
   app.disable('x-powered-by');
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get(['/health/ready', '/health'], async (_req, res) => {
-    const database = await orm.em
-      .getConnection()
-      .execute('select 1')
-      .then(() => true)
-      .catch(() => false);
-    const broker = transport.isConnected();
-    res.status(database && broker ? 200 : 503).json({ status: database && broker ? 'ready' : 'not ready', checks: { database, broker } });
+    const [database, migrations] = await Promise.all([
+      checkWithin(orm.em.getConnection().execute('select 1')),
+      checkWithin(orm.migrator.getPendingMigrations().then((pending) => pending.length === 0)),
+    ]);
+    const checks = { database, broker: transport.isConnected(), migrations, consumers: bus.consumer?.isAttached() ?? true };
+    const ready = !stopping && Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: stopping ? 'stopping' : ready ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
+  });
+  app.use('/graphql', (req, res, next) => {
+    res.locals.correlationId = acceptedCorrelationId(req.headers[CORRELATION_ID_HEADER]) ?? randomUUID();
+    traceHttpRequest(`graphql ${serviceName}`, req, res, next);
   });
   app.use(
     '/graphql',
@@ -130,15 +152,19 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     }),
     requireInternalSignature(config.internalSigningKey, { allowUnsigned: config.insecureSkipSignatureCheck }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => ({
-        identity: res.locals.identity as Identity | null,
-        caller: res.locals.caller as string,
-        em: orm.em.fork(),
-        outbox: bus.outbox,
-        services,
-        config,
-        logger,
-      }),
+      context: async ({ res }) => {
+        const correlationId = res.locals.correlationId as string;
+        return {
+          identity: res.locals.identity as Identity | null,
+          caller: res.locals.caller as string,
+          em: orm.em.fork(),
+          outbox: bus.outbox.withCorrelationId(correlationId),
+          services: services.withCorrelationId(correlationId),
+          config,
+          logger: logger.child({ correlationId }),
+          correlationId,
+        };
+      },
     }),
   );
 
@@ -159,7 +185,10 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     registry,
     logger,
     services,
+    // Readiness turns 503 first; requests and messages in flight finish; the relay then publishes
+    // everything committed (the handlers' messages included) before the connections close.
     stop: async () => {
+      stopping = true;
       await Promise.all(stopWorkers.map((stopWorker) => stopWorker()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -177,6 +206,15 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     logger.warn(`${serviceName}: INSECURE_SKIP_SIGNATURE_CHECK is set: unsigned requests are answered as anonymous (benchmarks only)`);
   return handles;
 }
+
+const READINESS_CHECK_TIMEOUT_MS = 2_000;
+
+/** True when the check passes within the time limit. */
+const checkWithin = (check: Promise<unknown>): Promise<boolean> =>
+  withTimeout(check, READINESS_CHECK_TIMEOUT_MS).then(
+    (result) => result !== false,
+    () => false,
+  );
 
 /** Who sends a request that carries no internal signature, when INSECURE_SKIP_SIGNATURE_CHECK lets it in. */
 export const UNSIGNED_CALLER = 'unsigned';

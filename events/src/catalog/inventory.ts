@@ -54,3 +54,12 @@ export const LowStockAlert = defineEvent({
   data: z.object({ sku: Sku, currentQuantity: Count, threshold: Count }),
   aggregateOf: (d) => d.sku,
 });
+
+/** Not in the record: every change of a SKU's counts, so live storefronts show stock as it moves. */
+export const StockLevelChanged = defineEvent({
+  name: 'StockLevelChanged',
+  version: '1.0',
+  domain: 'inventory',
+  data: z.object({ sku: Sku, available: Count, reserved: Count, sold: Count, lowStockThreshold: Count }),
+  aggregateOf: (d) => d.sku,
+});

@@ -23,7 +23,7 @@ describe('MessageConsumer', () => {
   let consumer: MessageConsumer;
   const checkout = new Outbox('checkout-service');
 
-  const start = async (subscriptions: ReturnType<typeof on>[], options: { maxBatch?: number } = {}) => {
+  const start = async (subscriptions: ReturnType<typeof on>[], options: { maxBatch?: number; concurrentBatches?: number } = {}) => {
     consumer = new MessageConsumer({
       service: 'inventory',
       orm,
@@ -158,6 +158,44 @@ describe('MessageConsumer', () => {
     expect(attempts.get(releases[1].eventId)).toBe(2);
     expect(await metric('messaging_processed_total')).toBe(3);
     expect(await metric('messaging_duplicates_skipped_total')).toBe(0);
+  });
+
+  it("applies two batches at once, never two holding messages of the same aggregate: each message sees its aggregate's previous one", async () => {
+    const reservations = ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `6f1c2b1e-8a39-4f43-9a55-1f0c3a1d2e1${letter}`);
+    const missedPrevious: string[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    await start(
+      [
+        on(ReleaseStock, async (message, context) => {
+          running++;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          const { reservationId: id } = message.data;
+          const previous: { seen: number }[] = await context.em
+            .getConnection()
+            .execute(
+              'select count(*)::int as seen from handled where note = ?',
+              [`${id}:${message.sequence - 1}`],
+              'all',
+              context.em.getTransactionContext(),
+            );
+          if (message.sequence > 1 && previous[0].seen === 0) missedPrevious.push(`${id}:${message.sequence}`);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+          await record(`${id}:${message.sequence}`)(message, context);
+          running--;
+        }),
+      ],
+      { maxBatch: 4, concurrentBatches: 2 },
+    );
+    for (let sequence = 1; sequence <= 5; sequence++) {
+      await send(
+        ...reservations.map((id) => checkout.envelope(ReleaseStock, { reservationId: id, orderId }, { sequence, correlationId: id })),
+      );
+    }
+    await waitFor(async () => (await rows('select * from handled')).length === 30, { what: 'all thirty' });
+    expect(mostAtOnce).toBe(2);
+    expect(missedPrevious).toEqual([]);
+    expect(await rows('select distinct note from handled')).toHaveLength(30);
   });
 
   it('finishes the batch in flight before stop() resolves', async () => {

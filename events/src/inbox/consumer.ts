@@ -5,7 +5,8 @@ import { type Envelope, EnvelopeSchema, describeIssues } from '../envelope';
 import type { Logger } from '../logger';
 import type { MessagingMetrics } from '../metrics';
 import { Outbox, type PublishOptions } from '../outbox/outbox';
-import type { Delivery, QueueSpec, Transport } from '../transport/transport';
+import { SpanKind, activeTraceId, inSpan, isTracing } from '../tracing';
+import type { ConsumerHandle, Delivery, QueueSpec, Transport } from '../transport/transport';
 
 export interface HandlerContext {
   /** This message's own unit of work, inside the transaction that also records it in the inbox. */
@@ -44,6 +45,11 @@ export interface MessageConsumerOptions {
   maxBatch?: number;
   /** Unacked messages the broker may hand over (default 500): twice a batch, so the next one waits ready. */
   prefetch?: number;
+  /**
+   * Batches applied at once, each in its own transaction on a connection of the pool (default 2;
+   * 1 with a single-connection pool): the service works on one while the database works on the other.
+   */
+  concurrentBatches?: number;
   /** Called after a batch committed and before it is acked (lets tests crash at exactly that point). */
   afterCommit?: (messages: Envelope[]) => void | Promise<void>;
 }
@@ -52,6 +58,8 @@ interface Decoded {
   delivery: Delivery;
   envelope: Envelope;
   subscription: Subscription;
+  /** As the outbox keys it: two batches at once never hold messages of the same aggregate. */
+  aggregate: string;
   receivedAt: number;
 }
 
@@ -73,21 +81,33 @@ export const serviceQueueOf = (service: string): string => `${service}-service-q
  * effect, recorded in the inbox in the same transaction as the handler's effects, acked after
  * the commit. Messages already waiting are applied together in one transaction (each in its own
  * unit of work); if that fails, each is retried alone so one bad message never holds back others.
+ * Two batches run at once by default (concurrentBatches), as with two instances of the service,
+ * except that an aggregate's messages wait while another batch holds one of its messages: each
+ * aggregate's apply in order.
  */
 export class MessageConsumer {
   readonly queue: string;
   readonly consumerName: string;
   private readonly byType = new Map<string, Map<string, Subscription>>();
   private readonly outbox: Outbox;
-  /** Decoded as they arrive, while the batch in flight waits on the database. */
-  private readonly waiting: Decoded[] = [];
-  private draining?: Promise<void>;
-  private handle?: { cancel(): Promise<void> };
+  private readonly concurrentBatches: number;
+  /** Decoded as they arrive, while the batches in flight wait on the database. */
+  private waiting: Decoded[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The aggregates of the messages in the batches in flight. */
+  private readonly busyAggregates = new Set<string>();
+  /** Dead letters and acks settled outside a batch, which stop() waits for before closing the channel. */
+  private readonly settling = new Set<Promise<void>>();
+  private handle?: ConsumerHandle;
 
   constructor(private readonly options: MessageConsumerOptions) {
     this.queue = serviceQueueOf(options.service);
     this.consumerName = `${options.service}-service`;
     this.outbox = new Outbox(this.consumerName);
+    this.concurrentBatches = options.concurrentBatches ?? (options.orm.config.get('pool')?.max === 1 ? 1 : 2);
+    if (!Number.isInteger(this.concurrentBatches) || this.concurrentBatches < 1) {
+      throw new Error(`concurrentBatches must be a positive integer, not ${this.concurrentBatches}`);
+    }
     for (const subscription of options.subscriptions) {
       const versions = this.byType.get(subscription.contract.name) ?? new Map<string, Subscription>();
       if (versions.has(subscription.contract.version)) {
@@ -115,11 +135,26 @@ export class MessageConsumer {
     this.handle = await this.options.transport.consume(this.spec, (delivery) => this.receive(delivery));
   }
 
-  /** Stops taking messages and waits until the batch in flight is committed and acked. */
+  /** Whether the broker delivers to this consumer right now. */
+  isAttached(): boolean {
+    return this.handle?.isAttached() ?? false;
+  }
+
+  /**
+   * Stops taking messages, applies and acks every message already delivered, then closes the
+   * subscription: nothing in flight is lost, and nothing goes back to the queue to run again.
+   */
   async stop(): Promise<void> {
-    await this.handle?.cancel();
+    const handle = this.handle;
     this.handle = undefined;
-    await this.draining;
+    await handle?.stopDeliveries();
+    while (this.inFlight.size > 0 || this.settling.size > 0) await Promise.all([...this.inFlight, ...this.settling]);
+    await handle?.cancel();
+  }
+
+  private settle(settlement: Promise<void>): void {
+    this.settling.add(settlement);
+    void settlement.finally(() => this.settling.delete(settlement));
   }
 
   private receive(delivery: Delivery): void {
@@ -127,20 +162,47 @@ export class MessageConsumer {
     const decoded = this.decode(delivery, Date.now());
     if (!decoded) return;
     this.waiting.push(decoded);
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    this.startBatches();
   }
 
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.options.maxBatch ?? 250).filter((d) => d.delivery.isLive());
-      try {
-        await this.apply(batch);
-      } catch (err) {
-        this.options.logger.error({ err: (err as Error).message }, 'unexpected error while processing a batch');
+  private startBatches(): void {
+    while (this.inFlight.size < this.concurrentBatches) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      const aggregates = new Set(batch.map((d) => d.aggregate));
+      for (const aggregate of aggregates) this.busyAggregates.add(aggregate);
+      const running = this.apply(batch)
+        .catch((err: Error) => this.options.logger.error({ err: err.message }, 'unexpected error while processing a batch'))
+        .finally(() => {
+          for (const aggregate of aggregates) this.busyAggregates.delete(aggregate);
+          this.inFlight.delete(running);
+          this.startBatches();
+        });
+      this.inFlight.add(running);
+    }
+  }
+
+  /**
+   * The oldest waiting messages, up to a batch, leaving in wait those of an aggregate held by a
+   * batch in flight and every later one of the same aggregate. Messages of a closed channel are
+   * dropped: the broker delivers them again.
+   */
+  private takeBatch(): Decoded[] {
+    const batch: Decoded[] = [];
+    const stillWaiting: Decoded[] = [];
+    const heldBack = new Set<string>();
+    const maxBatch = this.options.maxBatch ?? 250;
+    for (const decoded of this.waiting) {
+      if (!decoded.delivery.isLive()) continue;
+      const { aggregate } = decoded;
+      if (batch.length < maxBatch && !this.busyAggregates.has(aggregate) && !heldBack.has(aggregate)) batch.push(decoded);
+      else {
+        heldBack.add(aggregate);
+        stillWaiting.push(decoded);
       }
     }
+    this.waiting = stillWaiting;
+    return batch;
   }
 
   private decode(delivery: Delivery, receivedAt: number): Decoded | undefined {
@@ -154,16 +216,17 @@ export class MessageConsumer {
           { eventId: envelope.eventId, eventType: envelope.eventType, correlationId: envelope.correlationId, notAfter: envelope.notAfter },
           'command refused: its deadline has passed; nothing was done',
         );
-        void delivery.ack();
+        this.settle(delivery.ack());
         return undefined;
       }
-      return { delivery, envelope, subscription, receivedAt };
+      const aggregate = `${exchangeOf(contract)}:${contract.aggregateOf(envelope.data)}`;
+      return { delivery, envelope, subscription, aggregate, receivedAt };
     } catch (err) {
       const rejection = err instanceof Rejection ? err : new Rejection(`malformed message: ${(err as Error).message}`, 'malformed');
       const reason = rejection.message;
       metrics.deadLettered.inc({ consumer: this.consumerName, event_type: rejection.eventType, cause: rejection.kind });
       logger.error({ messageId: delivery.messageId, reason }, 'message rejected without running any handler; dead-lettered');
-      void delivery.deadLetter(reason).catch((e: Error) => logger.error({ err: e.message }, 'could not dead-letter a message'));
+      this.settle(delivery.deadLetter(reason).catch((e: Error) => logger.error({ err: e.message }, 'could not dead-letter a message')));
       return undefined;
     }
   }
@@ -250,26 +313,45 @@ export class MessageConsumer {
       const fresh = new Set(inserted.map((r) => r.event_id));
       const applied = new Set<string>();
       const { logger } = this.options;
-      for (const { envelope, subscription } of batch) {
+      for (const { delivery, envelope, subscription } of batch) {
         if (!fresh.has(envelope.eventId) || applied.has(envelope.eventId)) continue;
         const em = tx.fork({ clear: true });
         em.setTransactionContext(trx);
-        let child: Logger | undefined;
-        await subscription.handle(envelope, {
-          em,
-          // Made on first use: most handlers never log.
-          get logger() {
-            return (child ??= logger.child({
-              eventId: envelope.eventId,
-              eventType: envelope.eventType,
-              correlationId: envelope.correlationId,
-            }));
+        // The handler runs in the span of this message (when tracing is on), so what it publishes continues the trace.
+        await inSpan(
+          `consume ${envelope.eventType}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parentHeaders: delivery.headers,
+            attributes: {
+              'messaging.system': 'rabbitmq',
+              'messaging.destination.name': this.queue,
+              'messaging.message.id': envelope.eventId,
+            },
           },
-          publish: (contract, data, options) => {
-            this.outbox.publish(em, contract, data, { correlationId: envelope.correlationId, ...options });
+          async () => {
+            let child: Logger | undefined;
+            const messageLogger = () =>
+              (child ??= logger.child({
+                eventId: envelope.eventId,
+                eventType: envelope.eventType,
+                correlationId: envelope.correlationId,
+                ...(isTracing() ? { traceId: activeTraceId() } : {}),
+              }));
+            await subscription.handle(envelope, {
+              em,
+              // Made on first use: most handlers never log.
+              get logger() {
+                return messageLogger();
+              },
+              publish: (contract, data, options) => {
+                this.outbox.publish(em, contract, data, { correlationId: envelope.correlationId, ...options });
+              },
+            });
+            await em.flush();
+            if (logger.isLevelEnabled('debug')) messageLogger().debug('message handled');
           },
-        });
-        await em.flush();
+        );
         applied.add(envelope.eventId);
       }
       return applied;
@@ -292,8 +374,11 @@ export class MessageConsumer {
       },
       lastAttempt ? 'handler failed on its last attempt; dead-lettered' : 'handler failed; will retry',
     );
-    await delivery
-      .retry(error.message)
-      .catch((e: Error) => logger.error({ err: e.message }, 'could not schedule a retry; the broker will redeliver'));
+    await delivery.retry(error.message).then(
+      () => {
+        if (!lastAttempt) metrics.retries.inc(labels);
+      },
+      (e: Error) => logger.error({ err: e.message }, 'could not schedule a retry; the broker will redeliver'),
+    );
   }
 }

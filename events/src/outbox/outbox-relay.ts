@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
+import { Client, type QueryResult } from 'pg';
 import type { Logger } from '../logger';
 import type { MessagingMetrics } from '../metrics';
+import { SpanKind, startSpanFrom } from '../tracing';
 import type { OutboundMessage, Transport } from '../transport/transport';
 
 export interface OutboxRelayOptions {
@@ -11,12 +12,20 @@ export interface OutboxRelayOptions {
   metrics: MessagingMetrics;
   /** The most rows one pass takes; a pass takes what is waiting and never waits to fill up. */
   maxBatch?: number;
-  /** Fallback polling interval; LISTEN/NOTIFY wakes the relay at once on every insert. */
+  /** Fallback polling interval (1 s); LISTEN/NOTIFY wakes the relay at once on every insert. Without LISTEN, 250 ms. */
   pollIntervalMs?: number;
-  /** Off for a database server that serves one connection (embedded PostgreSQL): then it only polls. */
+  /**
+   * Off for a database server that serves one connection (embedded PostgreSQL): then it only polls.
+   * Defaults to off when the ORM's pool holds a single connection, as it must for such a server.
+   */
   listen?: boolean;
   /** Backoff of a row that failed to publish: min(base * 2^attempts, max). */
   failureBackoffMs?: { base: number; max: number };
+  /**
+   * Passes at once (default 2, 1 with a single-connection pool): the next pass takes what was
+   * committed meanwhile while the previous one waits for its confirms. Each holds a connection.
+   */
+  concurrentPasses?: number;
 }
 
 interface OutboxRow {
@@ -38,9 +47,11 @@ interface OutboxRow {
 // several relays can run at once and an aggregate's messages still leave in order.
 // The pending rows are read in id order from the partial index, which stops after the limit; with
 // a bitmap scan (the planner's pick when its statistics see few pending rows) every pass reads and
-// sorts all of them, and visits every index entry of rows sent since the last vacuum. The setting
-// and the query go in one round trip, as one simple query, hence the limit written in.
+// sorts all of them, and visits every index entry of rows sent since the last vacuum. The
+// transaction's start, the setting and the query go in one round trip, as one simple query, hence
+// the limit written in.
 const takePending = (limit: number) => `
+  begin;
   set local enable_bitmapscan = off;
   with picked as (
     select id from outbox
@@ -62,14 +73,19 @@ const takePending = (limit: number) => `
 /**
  * Publishes what the outbox holds, with publisher confirms, and marks it sent. One pass is one
  * transaction holding the rows' locks until the broker confirmed them; a crash before the commit
- * leaves them pending and they are published again (consumers drop the duplicate).
+ * leaves them pending and they are published again (consumers drop the duplicate). Passes running
+ * at once are as safe as several relays: each skips the rows another holds, and an aggregate's
+ * row waits while an older one of it is held elsewhere.
  */
 export class OutboxRelay {
   private readonly maxBatch: number;
   private readonly takePending: string;
+  private readonly concurrentPasses: number;
   private listener?: Client;
   private poller?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes = new Set<Promise<void>>();
+  /** A pass is taking its rows: the next one starts once they are locked, so it takes only what came after. */
+  private taking = false;
   private wakeAgain = false;
   private stopped = true;
 
@@ -77,23 +93,32 @@ export class OutboxRelay {
     this.maxBatch = options.maxBatch ?? 500;
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, not ${this.maxBatch}`);
     this.takePending = takePending(this.maxBatch);
+    this.concurrentPasses = options.concurrentPasses ?? (options.orm.config.get('pool')?.max === 1 ? 1 : 2);
+    if (!Number.isInteger(this.concurrentPasses) || this.concurrentPasses < 1) {
+      throw new Error(`concurrentPasses must be a positive integer, not ${this.concurrentPasses}`);
+    }
   }
 
   async start(): Promise<void> {
     this.stopped = false;
-    if (this.options.listen ?? true) await this.listen();
-    this.poller = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000);
+    const listen = this.options.listen ?? this.options.orm.config.get('pool')?.max !== 1;
+    if (listen) await this.listen();
+    this.poller = setInterval(() => this.wake(), this.options.pollIntervalMs ?? (listen ? 1_000 : 250));
     this.wake();
   }
 
-  /** Stops taking new rows and waits for the pass in flight, so nothing is left half-published. */
+  /** Stops taking new rows and waits for the passes in flight, so nothing is left half-published. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poller);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
-    await this.running;
+    while (this.passes.size > 0) await Promise.all(this.passes);
+    // What is committed leaves now: a stopping instance leaves nothing waiting for the next start.
+    await this.drain().catch((err: Error) =>
+      this.options.logger.error({ err: err.message }, 'outbox relay could not publish everything before stopping; the next start will'),
+    );
   }
 
   /** Runs passes until the outbox holds nothing publishable; resolves with how many were published. */
@@ -108,43 +133,58 @@ export class OutboxRelay {
 
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.taking || this.passes.size >= this.concurrentPasses) {
       this.wakeAgain = true;
       return;
     }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
+    this.wakeAgain = false;
+    const pass = this.run().finally(() => {
+      this.passes.delete(pass);
+      if (this.wakeAgain) this.wake();
     });
+    this.passes.add(pass);
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.wakeAgain = false;
-      try {
-        const { taken } = await this.pass();
-        if (taken === this.maxBatch) this.wakeAgain = true;
-      } catch (err) {
-        this.options.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
-        return;
+  private async run(): Promise<void> {
+    this.taking = true;
+    let holding = true;
+    const taken = () => {
+      if (!holding) return;
+      holding = false;
+      this.taking = false;
+      if (this.wakeAgain) this.wake();
+    };
+    try {
+      const { taken: count } = await this.pass(taken);
+      if (count === this.maxBatch) this.wakeAgain = true;
+    } catch (err) {
+      this.options.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
+    } finally {
+      taken();
+    }
+  }
+
+  /**
+   * Two round trips to the database, on a connection of the ORM's pool: the transaction starts
+   * with the query taking the rows, and the marks end it. `onTaken` is called once the rows are locked.
+   */
+  private async pass(onTaken?: () => void): Promise<{ taken: number; published: number }> {
+    const pool = this.options.orm.em.getConnection().getKnex().client;
+    const connection: Client = await pool.acquireConnection();
+    try {
+      const results = (await connection.query(this.takePending)) as unknown as QueryResult<OutboxRow>[];
+      const rows = results[results.length - 1].rows;
+      onTaken?.();
+      if (rows.length === 0) {
+        await connection.query('commit');
+        return { taken: 0, published: 0 };
       }
-    } while (this.wakeAgain && !this.stopped);
-  }
-
-  private async pass(): Promise<{ taken: number; published: number }> {
-    const knex = this.options.orm.em.getConnection().getKnex();
-    return knex.transaction(async (trx) => {
-      const [, taken] = await trx.raw(this.takePending);
-      const rows: OutboxRow[] = taken.rows;
-      if (rows.length === 0) return { taken: 0, published: 0 };
       const { published, failed } = await this.publishInOrder(rows);
-      if (published.length > 0) {
-        await trx.raw('update outbox set sent_at = now() where id = any(?::bigint[])', [`{${published.map((r) => r.id).join(',')}}`]);
-      }
       for (const { row, error } of failed) {
         const { base, max } = this.options.failureBackoffMs ?? { base: 1_000, max: 60_000 };
         const delayMs = Math.min(base * 2 ** row.attempts, max);
-        await trx.raw(
-          `update outbox set attempts = attempts + 1, last_error = ?, available_at = now() + (? * interval '1 millisecond') where id = ?`,
+        await connection.query(
+          `update outbox set attempts = attempts + 1, last_error = $1, available_at = now() + ($2 * interval '1 millisecond') where id = $3`,
           [error, delayMs, row.id],
         );
         this.options.metrics.publishFailures.inc({ exchange: row.exchange, event_type: row.message_type });
@@ -153,8 +193,20 @@ export class OutboxRelay {
           'outbox message could not be published; will retry',
         );
       }
+      // The commit need not wait for the disk: a mark lost in a database crash only publishes the
+      // row again, and consumers drop the duplicate (inbox). Marks are lost from the newest back,
+      // so an aggregate's messages are published again in their order.
+      // The ids are the table's own bigints, so they can be written into the statement.
+      const markSent =
+        published.length > 0 ? `update outbox set sent_at = now() where id in (${published.map((r) => r.id).join(',')});` : '';
+      await connection.query(`set local synchronous_commit = off; ${markSent} commit`);
       return { taken: rows.length, published: published.length };
-    });
+    } catch (err) {
+      await connection.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      await pool.releaseConnection(connection);
+    }
   }
 
   /**
@@ -178,9 +230,17 @@ export class OutboxRelay {
           wave.push(row);
         }
       }
-      const results = await this.options.transport.publish(wave.map(toOutbound));
+      const spans = wave.map((row) =>
+        startSpanFrom(`publish ${row.message_type}`, SpanKind.PRODUCER, row.headers, {
+          'messaging.system': 'rabbitmq',
+          'messaging.destination.name': row.exchange,
+          'messaging.message.id': row.message_id,
+        }),
+      );
+      const results = await this.options.transport.publish(wave.map((row, i) => toOutbound(row, spans[i]?.headers)));
       results.forEach((result, i) => {
         const row = wave[i];
+        spans[i]?.end(result.ok ? undefined : result.error);
         if (result.ok) {
           published.push(row);
           this.options.metrics.published.inc({ exchange: row.exchange, event_type: row.message_type });
@@ -215,13 +275,13 @@ export class OutboxRelay {
   }
 }
 
-function toOutbound(row: OutboxRow): OutboundMessage {
+function toOutbound(row: OutboxRow, headers = row.headers): OutboundMessage {
   return {
     exchange: row.exchange,
     routingKey: row.routing_key,
     messageId: row.message_id,
     body: Buffer.from(row.payload),
-    headers: row.headers,
+    headers,
     mandatory: row.mandatory,
   };
 }

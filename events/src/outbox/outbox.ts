@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { type DataOf, type MessageContract, exchangeOf } from '../contract';
 import { type Envelope, describeIssues } from '../envelope';
+import { activeTraceHeaders } from '../tracing';
 import { OutboxMessage } from './outbox-message.entity';
 
 export interface PublishOptions {
@@ -19,7 +21,16 @@ export interface PublishOptions {
  * the commit, so a crash in between loses nothing.
  */
 export class Outbox {
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    /** Used when a message names no correlation id: the id of the request being served. */
+    private readonly defaultCorrelationId?: string,
+  ) {}
+
+  /** This outbox for one request: what it publishes carries the request's correlation id, unless told another. */
+  withCorrelationId(correlationId: string): Outbox {
+    return new Outbox(this.source, correlationId);
+  }
 
   publish<C extends MessageContract>(em: EntityManager, contract: C, data: DataOf<C>, options: PublishOptions): Envelope<DataOf<C>> {
     const envelope = this.envelope(contract, data, options);
@@ -32,7 +43,8 @@ export class Outbox {
         mandatory: contract.kind === 'command',
         aggregateKey: `${exchangeOf(contract)}:${contract.aggregateOf(data)}`,
         payload: envelope as unknown as Record<string, unknown>,
-        headers: {},
+        // The trace context of the request or message being handled travels with the message.
+        headers: activeTraceHeaders(),
       }),
     );
     return envelope;
@@ -49,7 +61,7 @@ export class Outbox {
       eventId,
       eventType: contract.name,
       timestamp: new Date().toISOString(),
-      correlationId: options.correlationId ?? eventId,
+      correlationId: options.correlationId ?? this.defaultCorrelationId ?? eventId,
       source: this.source,
       version: contract.version,
       sequence: options.sequence,
@@ -57,4 +69,12 @@ export class Outbox {
       data: parsed.data as DataOf<C>,
     };
   }
+}
+
+/** How many committed messages wait to be published, and how long the oldest has waited. */
+export async function readOutboxBacklog(orm: MikroORM): Promise<{ backlog: number; oldestUnsentAgeSeconds: number }> {
+  const [row]: { backlog: string; age: number | null }[] = await orm.em
+    .getConnection()
+    .execute(`select count(*) as backlog, extract(epoch from now() - min(created_at))::float8 as age from outbox where sent_at is null`);
+  return { backlog: Number(row.backlog), oldestUnsentAgeSeconds: Math.max(0, row.age ?? 0) };
 }

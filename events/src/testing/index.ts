@@ -62,20 +62,42 @@ export async function openTestOrm(url: string, options: { entities?: EntitySchem
   return orm;
 }
 
+/** The names of the broker's queues or exchanges that start with the prefix. */
+export async function brokerObjectNames(kind: 'queues' | 'exchanges', prefix: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('rabbitmqctl', ['-q', '--no-table-headers', `list_${kind}`, 'name']);
+  return stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith(prefix));
+}
+
 /** Deletes every queue and exchange whose name starts with the prefix. */
 export async function deleteBrokerObjects(prefix: string): Promise<void> {
   if (!prefix) throw new Error('refusing to delete broker objects without a prefix');
-  const list = async (what: string) =>
-    (await promisify(execFile)('rabbitmqctl', ['-q', '--no-table-headers', what, 'name'])).stdout
-      .split('\n')
-      .map((s) => s.trim())
-      .filter((s) => s.startsWith(prefix));
-  const [queues, exchanges] = await Promise.all([list('list_queues'), list('list_exchanges')]);
+  const [queues, exchanges] = await Promise.all([brokerObjectNames('queues', prefix), brokerObjectNames('exchanges', prefix)]);
   const connection = await amqplib.connect(TEST_AMQP_URL);
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue);
     for (const exchange of exchanges) await channel.deleteExchange(exchange);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Publishes raw bodies to exchanges under the prefix, as a broken or hostile sender would, and waits for the broker's confirms. */
+export async function publishRaw(
+  prefix: string,
+  messages: { exchange: string; routingKey: string; body: string | Buffer }[],
+): Promise<void> {
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  try {
+    const channel = await connection.createConfirmChannel();
+    for (const { exchange, routingKey, body } of messages) {
+      channel.publish(`${prefix}${exchange}`, routingKey, Buffer.from(body), { persistent: true, contentType: 'application/json' });
+    }
+    await channel.waitForConfirms();
     await channel.close();
   } finally {
     await connection.close();

@@ -187,6 +187,37 @@ export function describeTransportConformance(
       expect(second.texts()).toEqual(['again']);
     });
 
+    it('stops delivering on stopDeliveries, and what was delivered is acked, not redelivered', async () => {
+      const work = { ...spec('drain', ['Drain']), prefetch: 2 };
+      const held = collector({ ack: false });
+      const handle = await transport.consume(work, held.onDelivery);
+      expect(handle.isAttached()).toBe(true);
+      await transport.publish(['1', '2', '3'].map((t) => message(exchange, 'Drain', t)));
+      await waitFor(() => held.received.length === 2);
+      await handle.stopDeliveries();
+      expect(handle.isAttached()).toBe(false);
+      await Promise.all(held.received.map((d) => d.ack()));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(held.texts()).toEqual(['1', '2']);
+      await handle.cancel();
+      await waitFor(async () => (await transport.countMessages!(work.name)) === 1, { what: 'only the undelivered message left' });
+      const after = collector();
+      await transport.consume(work, after.onDelivery);
+      await waitFor(() => after.received.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(after.texts()).toEqual(['3']);
+    });
+
+    it('counts the messages ready in a queue, and knows a queue that does not exist', async () => {
+      const work = spec('count', ['Count']);
+      const handle = await transport.consume(work, () => undefined);
+      await handle.cancel();
+      await transport.publish(['1', '2'].map((t) => message(exchange, 'Count', t)));
+      await waitFor(async () => (await transport.countMessages!(work.name)) === 2, { what: 'two messages counted' });
+      expect(await transport.countMessages!(deadLetterQueueOf(work.name))).toBe(0);
+      expect(await transport.countMessages!(`missing-${randomUUID()}`)).toBeUndefined();
+    });
+
     it('gives a per-process queue that disappears with its consumer', async () => {
       const mine = { ...spec('gateway', ['CheckoutStatusChanged']), exclusive: true };
       const received = collector();

@@ -22,6 +22,8 @@ interface MemoryConsumer {
   onDelivery: (delivery: Delivery) => void;
   prefetch: number;
   unacked: Set<StoredMessage>;
+  /** Set by stopDeliveries: nothing more is delivered, what was can still be acked. */
+  paused: boolean;
 }
 
 interface MemoryQueue {
@@ -92,11 +94,15 @@ export class InMemoryTransport implements Transport {
       );
       if (!exists) this.bindings.push({ ...binding, queue: spec.name });
     }
-    const consumer: MemoryConsumer = { onDelivery, prefetch: spec.prefetch ?? 100, unacked: new Set() };
+    const consumer: MemoryConsumer = { onDelivery, prefetch: spec.prefetch ?? 100, unacked: new Set(), paused: false };
     queue.consumer = consumer;
     spec.onConsuming?.();
     this.dispatch(queue);
     return {
+      isAttached: () => queue.consumer === consumer && !consumer.paused,
+      stopDeliveries: async () => {
+        consumer.paused = true;
+      },
       cancel: async () => {
         if (queue.consumer !== consumer) return;
         queue.consumer = undefined;
@@ -117,6 +123,10 @@ export class InMemoryTransport implements Transport {
   /** Messages waiting in a queue (not counting those delivered and not yet acked). */
   depth(queue: string): number {
     return this.queues.get(queue)?.messages.length ?? 0;
+  }
+
+  async countMessages(queue: string): Promise<number | undefined> {
+    return this.queues.get(queue)?.messages.length;
   }
 
   /** The messages waiting in a queue, e.g. a dead-letter queue, without consuming them. */
@@ -155,7 +165,13 @@ export class InMemoryTransport implements Transport {
 
   private dispatch(queue: MemoryQueue): void {
     const consumer = queue.consumer;
-    while (consumer && queue.consumer === consumer && consumer.unacked.size < consumer.prefetch && queue.messages.length > 0) {
+    while (
+      consumer &&
+      queue.consumer === consumer &&
+      !consumer.paused &&
+      consumer.unacked.size < consumer.prefetch &&
+      queue.messages.length > 0
+    ) {
       const message = queue.messages.shift()!;
       consumer.unacked.add(message);
       const settle = () => {

@@ -53,7 +53,12 @@ export interface Delivery {
 }
 
 export interface ConsumerHandle {
+  /** Asks the broker to deliver nothing more; what was delivered can still be acked, until cancel(). */
+  stopDeliveries(): Promise<void>;
+  /** Stops consuming: what was delivered and not acked goes back to the queue. */
   cancel(): Promise<void>;
+  /** Whether the broker delivers to this consumer right now (readiness, messaging_consumer_attached). */
+  isAttached(): boolean;
 }
 
 export interface Transport {
@@ -64,6 +69,8 @@ export interface Transport {
   publish(messages: OutboundMessage[]): Promise<PublishResult[]>;
   /** Declares the queue with its bindings, delay queues and dead-letter queue, then consumes it. */
   consume(spec: QueueSpec, onDelivery: (delivery: Delivery) => void): Promise<ConsumerHandle>;
+  /** Messages ready in a queue, read without consuming them; undefined when the queue does not exist. */
+  countMessages?(queue: string): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -96,7 +103,8 @@ export function failureHeaders(
   ) as Record<string, string | number>;
   return {
     ...kept,
-    [DeadLetterHeaders.originalQueue]: String(delivery.headers[DeadLetterHeaders.originalQueue] ?? spec.name),
+    // The queue is always this consumer's own: a header claiming another one may come from a sender.
+    [DeadLetterHeaders.originalQueue]: spec.name,
     [DeadLetterHeaders.originalExchange]: String(delivery.headers[DeadLetterHeaders.originalExchange] ?? origin.exchange),
     [DeadLetterHeaders.originalRoutingKey]: String(delivery.headers[DeadLetterHeaders.originalRoutingKey] ?? origin.routingKey),
     [LastErrorHeader]: reason.slice(0, 2000),

@@ -75,9 +75,7 @@ export class SubscriptionOperation {
     if (operation.operation !== 'subscription' || !subscriptionType) {
       return [badRequest('only subscriptions are served over WebSocket: send queries and mutations to POST /graphql')];
     }
-    const fragments = new Map(
-      document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
-    );
+    const fragments = fragmentsOf(document);
     const rootFields = fieldsOf(operation.selectionSet, fragments);
     if (rootFields.length !== 1) return [badRequest('a subscription selects exactly one root field')];
     const [rootField] = rootFields;
@@ -110,10 +108,11 @@ export class SubscriptionOperation {
   }
 
   /**
-   * The query that reads the client's selection from `queryField(id: $id)` (e.g. `checkout`), with
-   * the client's variables and fragments, answered under the client's response key.
+   * The query that reads the client's selection from `queryField(id: $id)` (e.g. `checkout`), or
+   * `queryField(<argument>: $id)` (e.g. `product(sku:)`), with the client's variables and
+   * fragments, answered under the client's response key.
    */
-  readQuery(queryField: string, operationName: string): ReadQuery {
+  readQuery(queryField: string, operationName: string, argument = 'id'): ReadQuery {
     const selectionSet = this.rootField.selectionSet;
     if (!selectionSet) throw new Error(`${this.fieldName} returns an object: its selection cannot be empty`);
     const fragments = reachableFragments(selectionSet, this.fragments);
@@ -123,11 +122,18 @@ export class SubscriptionOperation {
     while (used.has(idVariable)) idVariable += '_';
     const definitions = [...declared.map((definition) => print(definition)), `$${idVariable}: ID!`].join(', ');
     const query = [
-      `query ${operationName}(${definitions}) { ${this.responseKey}: ${queryField}(id: $${idVariable}) ${print(selectionSet)} }`,
+      `query ${operationName}(${definitions}) { ${this.responseKey}: ${queryField}(${argument}: $${idVariable}) ${print(selectionSet)} }`,
       ...fragments.map((fragment) => print(fragment)),
     ].join('\n');
     const clientVariables = Object.fromEntries(Object.entries(this.variables).filter(([name]) => used.has(name)));
-    return { query, operationName, variables: (id) => ({ ...clientVariables, [idVariable]: id }) };
+    // A method, not an arrow property: tsx gives an arrow property a name property of its own, per subscription.
+    return {
+      query,
+      operationName,
+      variables(id) {
+        return { ...clientVariables, [idVariable]: id };
+      },
+    };
   }
 
   /**
@@ -163,6 +169,21 @@ export class SubscriptionOperation {
 /** Errors of an executor answer, as errors to send on. */
 export const errorsOf = (result: ReadResult): GraphQLError[] =>
   (result.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions }));
+
+// Documents are shared by the subscriptions that send the same text (see DocumentCache): so are their fragments.
+const fragmentsByDocument = new WeakMap<DocumentNode, Map<string, FragmentDefinitionNode>>();
+
+/** A document's fragments by name. */
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  let fragments = fragmentsByDocument.get(document);
+  if (!fragments) {
+    fragments = new Map(
+      document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+    );
+    fragmentsByDocument.set(document, fragments);
+  }
+  return fragments;
+}
 
 /** The fields of a selection set, through its fragments (ignoring @skip and @include). */
 function fieldsOf(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): FieldNode[] {

@@ -4,7 +4,8 @@
  * and one that arrives early waits for the missing sequences.
  */
 export class SequenceBuffer<T> {
-  private readonly early = new Map<number, T>();
+  /** The messages waiting for a missing sequence; only while there are some (a gateway holds a buffer per subscription). */
+  private early?: Map<number, T>;
 
   /** @param delivered the last sequence already sent (0 before the first). */
   constructor(private delivered = 0) {}
@@ -16,41 +17,45 @@ export class SequenceBuffer<T> {
 
   /** How many messages wait for a missing sequence. */
   get waiting(): number {
-    return this.early.size;
+    return this.early?.size ?? 0;
   }
 
   /** Takes one message: returns what may go out now, in order (nothing if it is old, repeated or early). */
   accept(sequence: number, message: T): T[] {
-    if (sequence <= this.delivered || this.early.has(sequence)) return [];
-    this.early.set(sequence, message);
+    if (sequence <= this.delivered || this.early?.has(sequence)) return [];
+    (this.early ??= new Map()).set(sequence, message);
     return this.release();
   }
 
   /** Everything up to `sequence` went out another way (read from history): returns what may follow now. */
   advanceTo(sequence: number): T[] {
     if (sequence > this.delivered) this.delivered = sequence;
-    for (const waiting of this.early.keys()) {
-      if (waiting <= this.delivered) this.early.delete(waiting);
+    const early = this.early;
+    for (const waiting of early?.keys() ?? []) {
+      if (waiting <= this.delivered) early?.delete(waiting);
     }
     return this.release();
   }
 
   /** Gives up on the missing sequences: returns every waiting message, in order. */
   flush(): T[] {
-    const sequences = [...this.early.keys()].sort((a, b) => a - b);
-    const messages = sequences.map((sequence) => this.early.get(sequence) as T);
-    this.early.clear();
+    const early = this.early ?? new Map<number, T>();
+    this.early = undefined;
+    const sequences = [...early.keys()].sort((a, b) => a - b);
     if (sequences.length > 0) this.delivered = sequences[sequences.length - 1];
-    return messages;
+    return sequences.map((sequence) => early.get(sequence) as T);
   }
 
   private release(): T[] {
+    const early = this.early;
+    if (!early) return [];
     const ready: T[] = [];
-    for (let next = this.early.get(this.delivered + 1); next !== undefined; next = this.early.get(this.delivered + 1)) {
-      this.early.delete(this.delivered + 1);
+    for (let next = early.get(this.delivered + 1); next !== undefined; next = early.get(this.delivered + 1)) {
+      early.delete(this.delivered + 1);
       this.delivered += 1;
       ready.push(next);
     }
+    if (early.size === 0) this.early = undefined;
     return ready;
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CheckoutStatusChanged, OrderShipped, Outbox } from '@shop/events';
+import { CheckoutStatusChanged, OrderShipped, Outbox, ProductPriceChanged, StockLevelChanged } from '@shop/events';
 import { decodeStatusEvent } from './status-events';
 
 const checkoutId = randomUUID();
@@ -37,6 +37,24 @@ describe('decodeStatusEvent', () => {
       { sequence: 3, correlationId: checkoutId },
     );
     expect(decodeStatusEvent(body(shipped))).toEqual({ kind: 'order', sequence: 3, orderId, customerId: 'c-1', status: 'SHIPPED' });
+  });
+
+  it('reads a product change and a stock change, each with the domain whose sequence it carries', () => {
+    const repriced = new Outbox('product-service').envelope(
+      ProductPriceChanged,
+      { sku: 'LAMP-1', oldPrice: '10.00', newPrice: '12.00', currency: 'GBP' },
+      { sequence: 4 },
+    );
+    expect(decodeStatusEvent(body(repriced))).toEqual({ kind: 'product', sequence: 4, sku: 'LAMP-1', domain: 'product' });
+    const counted = new Outbox('inventory-service').envelope(
+      StockLevelChanged,
+      { sku: 'LAMP-1', available: 3, reserved: 1, sold: 0, lowStockThreshold: 5 },
+      { sequence: 9 },
+    );
+    expect(decodeStatusEvent(body(counted))).toEqual({ kind: 'product', sequence: 9, sku: 'LAMP-1', domain: 'inventory' });
+    expect(() => decodeStatusEvent(body(new Outbox('product-service').envelope(StockLevelChanged, counted.data, { sequence: 9 })))).toThrow(
+      'StockLevelChanged from product-service refused',
+    );
   });
 
   it.each([

@@ -10,6 +10,11 @@ import {
   OrderPaid,
   OrderRefunded,
   OrderShipped,
+  ProductDeactivated,
+  ProductPriceChanged,
+  ProductReactivated,
+  ProductUpdated,
+  StockLevelChanged,
   type Transport,
   describeIssues,
   exchangeOf,
@@ -34,7 +39,16 @@ export interface OrderStatusEvent {
   status: string;
 }
 
-export type StatusEvent = ({ kind: 'checkout' } & CheckoutStatusEvent) | ({ kind: 'order' } & OrderStatusEvent);
+/** A product's price, active flag or details changed (product events), or its stock (StockLevelChanged). */
+export interface ProductChangeEvent {
+  sequence: number;
+  sku: string;
+  /** The publishing domain: product and inventory count their sequences apart. */
+  domain: string;
+}
+
+export type StatusEvent =
+  ({ kind: 'checkout' } & CheckoutStatusEvent) | ({ kind: 'order' } & OrderStatusEvent) | ({ kind: 'product' } & ProductChangeEvent);
 
 /** The status each order event sets. */
 const ORDER_STATUS_OF: Record<string, string> = {
@@ -44,7 +58,9 @@ const ORDER_STATUS_OF: Record<string, string> = {
   [OrderRefunded.name]: 'REFUNDED',
 };
 
-const WATCHED: EventContract[] = [CheckoutStatusChanged, OrderPaid, OrderShipped, OrderFailed, OrderRefunded];
+const PRODUCT_CHANGES: EventContract[] = [ProductUpdated, ProductPriceChanged, ProductDeactivated, ProductReactivated, StockLevelChanged];
+
+const WATCHED: EventContract[] = [CheckoutStatusChanged, OrderPaid, OrderShipped, OrderFailed, OrderRefunded, ...PRODUCT_CHANGES];
 
 /** Checks a message like a service's consumer does (envelope, type, version, sender, data), then reads its status; throws the reason it is refused. */
 export function decodeStatusEvent(body: Buffer): StatusEvent {
@@ -68,6 +84,8 @@ export function decodeStatusEvent(body: Buffer): StatusEvent {
     const { checkoutId, customerId, status, failureReason, at } = data.data as DataOf<typeof CheckoutStatusChanged>;
     return { kind: 'checkout', sequence, checkoutId, customerId, status, failureReason, at };
   }
+  if (PRODUCT_CHANGES.includes(contract))
+    return { kind: 'product', sequence, sku: (data.data as { sku: string }).sku, domain: contract.domain };
   const { orderId, customerId } = data.data as { orderId: string; customerId: string };
   return { kind: 'order', sequence, orderId, customerId, status: ORDER_STATUS_OF[eventType] };
 }
@@ -76,13 +94,14 @@ type Listeners<T> = Map<string, Set<(event: T) => void>>;
 
 /**
  * The status events one gateway instance hears, through its own exclusive, auto-deleting queue,
- * handed to the subscriptions that listen: by checkout, by order, or by the customer an order
- * belongs to. Registries hold only live listeners: a key goes with its last listener.
+ * handed to the subscriptions that listen: by checkout, by order, by the customer an order
+ * belongs to, or by the SKU a product change is about. Registries hold only live listeners: a key goes with its last listener.
  */
 export class StatusEventFeed {
   private readonly byCheckout: Listeners<CheckoutStatusEvent> = new Map();
   private readonly byOrder: Listeners<OrderStatusEvent> = new Map();
   private readonly byCustomerOrders: Listeners<OrderStatusEvent> = new Map();
+  private readonly byProduct: Listeners<ProductChangeEvent> = new Map();
   private readonly resubscribed = new Set<() => void>();
   private consumer?: ConsumerHandle;
 
@@ -103,15 +122,20 @@ export class StatusEventFeed {
         exclusive: true,
         onConsuming: () => {
           // After a reconnection the queue is new: what was published meanwhile never reached it.
-          if (subscribedBefore) {
+          // On the first subscription too: a subscription started while the broker was not reachable yet.
+          if (subscribedBefore)
             this.logger.warn({ queue: this.queueName }, 'status event queue subscribed again; subscriptions catch up from history');
-            for (const listener of [...this.resubscribed]) listener();
-          }
+          for (const listener of [...this.resubscribed]) listener();
           subscribedBefore = true;
         },
       },
       (delivery) => this.receive(delivery),
     );
+  }
+
+  /** Whether the broker delivers to this instance's queue right now. */
+  isConsuming(): boolean {
+    return this.consumer?.isAttached() ?? false;
   }
 
   async stop(): Promise<void> {
@@ -131,6 +155,10 @@ export class StatusEventFeed {
     return listen(this.byCustomerOrders, customerId, listener);
   }
 
+  onProduct(sku: string, listener: (event: ProductChangeEvent) => void): () => void {
+    return listen(this.byProduct, sku, listener);
+  }
+
   /** Called after the queue was subscribed again (a lost broker connection): events may have been missed. */
   onResubscribed(listener: () => void): () => void {
     this.resubscribed.add(listener);
@@ -140,7 +168,7 @@ export class StatusEventFeed {
   /** How many listeners are registered (tests check that nothing is left behind). */
   listenerCount(): number {
     const count = <T>(listeners: Listeners<T>) => [...listeners.values()].reduce((sum, set) => sum + set.size, 0);
-    return count(this.byCheckout) + count(this.byOrder) + count(this.byCustomerOrders) + this.resubscribed.size;
+    return count(this.byCheckout) + count(this.byOrder) + count(this.byCustomerOrders) + count(this.byProduct) + this.resubscribed.size;
   }
 
   private receive(delivery: Delivery): void {
@@ -156,6 +184,8 @@ export class StatusEventFeed {
     void delivery.ack();
     if (event.kind === 'checkout') {
       notify(this.byCheckout, event.checkoutId, event);
+    } else if (event.kind === 'product') {
+      notify(this.byProduct, event.sku, event);
     } else {
       notify(this.byOrder, event.orderId, event);
       notify(this.byCustomerOrders, event.customerId, event);

@@ -3,18 +3,34 @@ import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { type Logger, RabbitMqTransport, type Transport } from '@shop/events';
 import type { Config, Identity } from '@shop/platform';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, buildSchema, parse, printSchema, validate } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  type ValidationRule,
+  buildSchema,
+  printSchema,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
-import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CLOCK_TOLERANCE_SECONDS, InvalidTokenError, type TokenVerifier, bearerToken } from '../auth';
+import type { ClientContext } from '../graphql-http';
 import type { GatewayMetrics } from '../metrics';
-import type { GatewayContext } from '../subgraph-fetch';
+import { withoutSuggestions } from '../security/client-errors';
+import { operationLimitRules, parseWithinLimits, reportingThrownErrors } from '../security/operation-limits';
+import type { OriginPolicy } from '../security/origins';
+import type { OperationLimits } from '../settings';
 import { CheckoutStatusSubscription } from './checkout-subscription';
+import { DocumentCache, isRefusal } from './document-cache';
+import { type Extra, serveGraphqlWs } from './graphql-ws-server';
 import type { LiveSubscription, ReadAs, SubscriptionContext } from './live-subscription';
 import { SubscriptionOperation, badRequest } from './operation';
 import { OrderStatusSubscription } from './order-subscription';
+import { ProductChangeSubscription } from './product-subscription';
 import { StatusEventFeed } from './status-events';
 
 export interface SubscriptionSettings {
@@ -36,13 +52,17 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = {
 
 export interface SubscriptionServiceOptions {
   httpServer: http.Server;
-  apollo: ApolloServer<GatewayContext>;
+  apollo: ApolloServer<ClientContext>;
   /** The supergraph's API schema, once loaded: subscriptions are validated against it. */
   apiSchema: () => GraphQLSchema | undefined;
   verifyToken: TokenVerifier;
   config: Config;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** The same operation limits as over HTTP. */
+  limits: OperationLimits;
+  /** Which browser pages may open a socket (a foreign Origin is refused with 403 on upgrade). */
+  origins: OriginPolicy;
   settings?: Partial<SubscriptionSettings>;
   /** Another transport than RabbitMQ (it is closed with the service). */
   transport?: Transport;
@@ -70,12 +90,15 @@ type SocketContext = Context<ConnectionParams, Extra>;
 const SUBSCRIPTIONS: Record<string, new (context: SubscriptionContext, onClosed: () => void) => LiveSubscription> = {
   checkoutStatusChanged: CheckoutStatusSubscription,
   orderStatusChanged: OrderStatusSubscription,
+  productChanged: ProductChangeSubscription,
 };
 
 // setTimeout waits at most 2^31-1 ms (about 24.8 days); a longer token lifetime is waited in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 // A WebSocket close reason is at most 123 bytes.
 const MAX_CLOSE_REASON = 120;
+// Distinct subscription documents kept parsed and validated (an app sends a handful).
+const MAX_CACHED_DOCUMENTS = 500;
 
 /**
  * GraphQL subscriptions over graphql-ws on the gateway's HTTP server (path /graphql), which
@@ -90,13 +113,17 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
     options.transport ??
     new RabbitMqTransport({ url: config.amqpUrl, prefix: config.queuePrefix, connectionName: config.queuePrefix + instanceName, logger });
   const feed = new StatusEventFeed(transport, instanceName, logger);
-  try {
-    await transport.connect();
-    await feed.start();
-  } catch (err) {
-    await transport.close();
-    throw err;
-  }
+  // Queries and mutations do not need the broker, so the gateway does not wait for it: the
+  // connection keeps retrying in the background (past connect's own timeout), and the queue is
+  // declared once the broker is reachable. Subscriptions taken meanwhile catch up from history then.
+  void transport
+    .connect()
+    .catch((err: Error) => logger.warn({ err: err.message }, 'broker not reachable yet; subscriptions get live events once it is'))
+    .then(() => feed.start())
+    .then(() => logger.info({ queue: config.queuePrefix + instanceName }, 'status event queue consuming'))
+    .catch((err: Error) =>
+      logger.error({ err: err.message }, 'the status event queue could not be started; subscriptions get no live events'),
+    );
 
   const readAs: ReadAs = async (identity, request) => {
     try {
@@ -127,6 +154,28 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
 
   const connections = new Map<SocketContext, Connection>();
   const subscriptions = new Set<LiveSubscription>();
+  // As over HTTP: the operation limits, and in production mode no introspection.
+  const validationRules: ValidationRule[] = [
+    ...specifiedRules.map(reportingThrownErrors),
+    ...operationLimitRules(options.limits),
+    ...(config.production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
+  // As over HTTP: in production mode no field suggestions.
+  const told = (errors: readonly GraphQLError[]): readonly GraphQLError[] =>
+    config.production
+      ? errors.map((error) => new GraphQLError(withoutSuggestions(error.message), { nodes: error.nodes, extensions: error.extensions }))
+      : errors;
+  const documents = new DocumentCache((schema, text) => {
+    let document: DocumentNode;
+    try {
+      document = parseWithinLimits(text, options.limits.maxTokens);
+    } catch (err) {
+      if (err instanceof GraphQLError) return [err];
+      throw err;
+    }
+    const invalid = validate(schema, document, validationRules);
+    return invalid.length > 0 ? told(invalid) : document;
+  }, MAX_CACHED_DOCUMENTS);
 
   async function onConnect(ctx: SocketContext): Promise<boolean> {
     const { socket } = ctx.extra;
@@ -170,19 +219,12 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
         }),
       ];
     }
-    let document: DocumentNode;
-    try {
-      document = parse(payload.query);
-    } catch (err) {
-      if (err instanceof GraphQLError) return [err];
-      throw err;
-    }
-    const invalid = validate(schema, document);
-    if (invalid.length > 0) return invalid;
+    const document = documents.get(schema, payload.query);
+    if (isRefusal(document)) return document;
     const operationName = payload.operationName ?? undefined;
     const variables = payload.variables ?? {};
     const operation = SubscriptionOperation.of(schema, document, operationName, variables);
-    if (!(operation instanceof SubscriptionOperation)) return operation;
+    if (!(operation instanceof SubscriptionOperation)) return told(operation);
     const Kind = SUBSCRIPTIONS[operation.fieldName];
     if (!Kind) return [badRequest(`${operation.fieldName} is not served by this gateway`)];
 
@@ -210,8 +252,14 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
     for (const subscription of [...connection.subscriptions.values()]) subscription.close();
   }
 
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: settings.maxPayloadBytes });
-  const graphqlWs = useServer<ConnectionParams>(
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: settings.maxPayloadBytes,
+    verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, decide: (allowed: boolean, status?: number) => void) =>
+      decide(options.origins.mayConnect(origin, req.headers.host), 403),
+  });
+  const graphqlWs = serveGraphqlWs<ConnectionParams>(
     {
       isProd: config.production,
       connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
@@ -226,7 +274,7 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
 
   return {
     instanceName,
-    isConnected: () => transport.isConnected(),
+    isConnected: () => transport.isConnected() && feed.isConsuming(),
     registrySizes: () => ({
       sockets: wsServer.clients.size,
       connections: connections.size,
@@ -238,21 +286,29 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
       await graphqlWs.dispose(); // closes every socket (1001), and their subscriptions with them
       for (const subscription of [...subscriptions]) subscription.close();
       await feed.stop();
-      await transport.close();
+      await transport.close(); // also ends the wait for a broker never reached
     },
   };
 }
 
 /** Closes the socket (4403) once its token would no longer verify. Returns how to cancel. */
 function closeWhenExpired(socket: WebSocket, expiresAt: number): () => void {
-  let timer: NodeJS.Timeout;
-  const wait = () => {
-    const remaining = Math.max(0, expiresAt - Date.now());
-    timer =
-      remaining > MAX_TIMER_MS
-        ? setTimeout(wait, MAX_TIMER_MS)
-        : setTimeout(() => socket.close(CloseCode.Forbidden, 'Forbidden: token expired'), remaining);
-  };
-  wait();
-  return () => clearTimeout(timer);
+  const expiry: Expiry = { socket, expiresAt };
+  waitForExpiry(expiry);
+  return () => clearTimeout(expiry.timer);
+}
+
+interface Expiry {
+  socket: WebSocket;
+  expiresAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+// Not a named closure per socket: tsx gives each named closure a name property of its own (hundreds of bytes).
+function waitForExpiry(expiry: Expiry): void {
+  const remaining = Math.max(0, expiry.expiresAt - Date.now());
+  expiry.timer =
+    remaining > MAX_TIMER_MS
+      ? setTimeout(waitForExpiry, MAX_TIMER_MS, expiry)
+      : setTimeout(() => expiry.socket.close(CloseCode.Forbidden, 'Forbidden: token expired'), remaining);
 }

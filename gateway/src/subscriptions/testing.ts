@@ -66,10 +66,14 @@ export class SubscriptionTestStack {
     return this.product.prefix;
   }
 
-  /** A gateway on the stack's supergraph and queue prefix; stopped with the stack. */
-  async startGateway(subscriptions: GatewayOptions['subscriptions'] = {}): Promise<GatewayHandles> {
+  /** A gateway on the stack's supergraph and queue prefix (and this environment); stopped with the stack. */
+  async startGateway(
+    subscriptions: GatewayOptions['subscriptions'] = {},
+    options: Pick<GatewayOptions, 'env' | 'config'> = {},
+  ): Promise<GatewayHandles> {
     const gateway = await startGateway({
-      config: { port: 0, queuePrefix: this.prefix },
+      env: options.env,
+      config: { port: 0, queuePrefix: this.prefix, ...options.config },
       supergraphFile: join(this.supergraphFolder, 'supergraph.graphql'),
       subscriptions,
     });

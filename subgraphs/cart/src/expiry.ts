@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { CartExpired, type Outbox, SEVEN_DAYS_MS } from '@shop/events';
-import { type SubgraphHandles, parseEnv } from '@shop/platform';
+import { type SubgraphHandles, parseEnv, startPeriodic } from '@shop/platform';
 import { z } from 'zod';
 import { Cart } from './entities/cart.entity';
 import { CartLine } from './entities/cart-line.entity';
@@ -67,22 +67,14 @@ export async function expireIdleCarts(em: EntityManager, outbox: Outbox, idleTtl
 
 /** The background sweep, started with the service and stopped before it (finishing a sweep in flight). */
 export function cartExpiryWorker(settings: CartExpirySettings) {
-  return (service: SubgraphHandles) => {
-    let sweeping: Promise<void> | undefined;
-    const timer = setInterval(() => {
-      sweeping ??= expireIdleCarts(service.orm.em, service.bus.outbox, settings.idleTtlMs)
-        .then((expired) => {
-          if (expired > 0) service.logger.info({ expired }, 'idle carts expired');
-        })
-        .catch((err: Error) => service.logger.warn({ err: err.message }, 'expiring idle carts failed; the next sweep tries again'))
-        .finally(() => {
-          sweeping = undefined;
-        });
-    }, settings.sweepIntervalMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await sweeping;
-    };
-  };
+  return (service: SubgraphHandles) =>
+    startPeriodic({
+      intervalMs: settings.sweepIntervalMs,
+      pass: async () => {
+        const expired = await expireIdleCarts(service.orm.em, service.bus.outbox, settings.idleTtlMs);
+        if (expired > 0) service.logger.info({ expired }, 'idle carts expired');
+      },
+      logger: service.logger,
+      failureMessage: 'expiring idle carts failed; the next sweep tries again',
+    });
 }

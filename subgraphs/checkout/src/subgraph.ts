@@ -8,6 +8,7 @@ import { SagaEvent } from './entities/saga-event.entity';
 import { migrations } from './migrations';
 import { checkoutResolvers } from './resolvers';
 import { CheckoutSaga } from './saga/runner';
+import { registerSagaMetrics } from './saga/metrics';
 import { startTimeoutWorker } from './saga/timeout-worker';
 import { type CheckoutSettings, loadCheckoutSettings } from './settings';
 
@@ -22,7 +23,14 @@ export function checkoutSubgraph(settings: CheckoutSettings): SubgraphDefinition
     migrations,
     subscriptions: subscriptionsFor(saga),
     workers: [
-      (service) => startTimeoutWorker(service.orm, saga, service.logger, Math.min(1_000, Math.max(50, settings.stepTimeoutMs / 4))),
+      (service) =>
+        startTimeoutWorker(
+          service.orm,
+          saga,
+          service.logger,
+          Math.min(1_000, Math.max(50, settings.stepTimeoutMs / 4)),
+          registerSagaMetrics(service.registry, service.orm),
+        ),
     ],
   };
 }

@@ -56,11 +56,23 @@ describe('inventory subgraph', () => {
     published.filter((e) => e.eventType === type && match(e.data));
   const forReservation = (type: string, reservationId: string) => eventsOf(type, (d) => d.reservationId === reservationId);
 
-  /** The consumer applies messages in order: once a later command's event is out, every earlier one was handled. */
+  /**
+   * The consumer applies messages in order, so once a later command's event is out, every earlier
+   * one was handled. Their events may be published in another order (the relay publishes aggregates
+   * side by side): once the outbox is empty, a second sentinel comes after all of them.
+   */
   async function settled() {
-    const reservationId = randomUUID();
-    await send(ReleaseStock, checkout.envelope(ReleaseStock, { reservationId, orderId: randomUUID() }, { sequence: 1 }));
-    await waitFor(() => forReservation('StockReleased', reservationId).length === 1, { what: 'the sentinel release' });
+    const sentinel = async () => {
+      const reservationId = randomUUID();
+      await send(ReleaseStock, checkout.envelope(ReleaseStock, { reservationId, orderId: randomUUID() }, { sequence: 1 }));
+      await waitFor(() => forReservation('StockReleased', reservationId).length === 1, { what: 'the sentinel release' });
+    };
+    await sentinel();
+    const connection = inventory.service.orm.em.getConnection();
+    await waitFor(async () => (await connection.execute('select 1 from outbox where sent_at is null limit 1')).length === 0, {
+      what: 'an empty outbox',
+    });
+    await sentinel();
   }
 
   /** A product as the catalogue announces it, then counted by an admin. */

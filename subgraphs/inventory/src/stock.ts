@@ -1,5 +1,5 @@
 import { type EntityManager, LockMode } from '@mikro-orm/core';
-import { type DataOf, LowStockAlert, type MessageContract, type Outbox } from '@shop/events';
+import { type DataOf, LowStockAlert, type MessageContract, type Outbox, StockLevelChanged } from '@shop/events';
 import { notFound, validArg } from '@shop/platform';
 import { z } from 'zod';
 import { StockItem } from './entities/stock-item.entity';
@@ -18,13 +18,16 @@ export type Publish = <C extends MessageContract>(contract: C, data: DataOf<C>, 
 const isLow = (item: StockItem) => item.available < item.lowStockThreshold;
 
 /**
- * Applies one change to a stock row and bumps its version. A change that takes available below the
- * threshold publishes LowStockAlert; later changes while it stays below publish nothing more.
+ * Applies one change to a stock row, bumps its version and publishes StockLevelChanged with the new
+ * counts. A change that takes available below the threshold also publishes LowStockAlert; later
+ * changes while it stays below publish no more alerts.
  */
 export function changeStock(item: StockItem, publish: Publish, change: (item: StockItem) => void): void {
   const wasLow = isLow(item);
   change(item);
   item.version += 1;
+  const { sku, available, reserved, sold, lowStockThreshold } = item;
+  publish(StockLevelChanged, { sku, available, reserved, sold, lowStockThreshold }, { sequence: item.version });
   if (!wasLow && isLow(item)) {
     publish(
       LowStockAlert,

@@ -5,6 +5,7 @@ import { Reservation } from './entities/reservation.entity';
 import { StockItem } from './entities/stock-item.entity';
 import { migrations } from './migrations';
 import { resolvers } from './resolvers';
+import { reservationRetentionWorker } from './retention';
 
 /**
  * The inventory subgraph: stock per SKU (it adds `stock` to the product). It creates stock rows for
@@ -17,6 +18,7 @@ export const inventorySubgraph: SubgraphDefinition = {
   entities: [StockItem, Reservation],
   migrations,
   subscriptions,
+  workers: [reservationRetentionWorker],
 };
 
 export const startInventoryService = (options?: StartOptions) => startSubgraph(inventorySubgraph, options);

@@ -17,7 +17,8 @@ import {
 import { conflict, formatAmount, isCurrencyCode, notFound, validArg } from '@shop/platform';
 import { z } from 'zod';
 import { OrderCancellation } from './entities/order-cancellation.entity';
-import { Order } from './entities/order.entity';
+import { Order, type OrderStatus } from './entities/order.entity';
+import { OrderTransition } from './entities/order-transition.entity';
 
 // The order's operations: each changes an order and writes its messages to the outbox in one
 // transaction, under a row lock so the order's event sequence has no gaps and no ties. Every
@@ -27,6 +28,13 @@ const TrackingNumber = z.string().trim().min(1, 'must not be empty').max(100, 'm
 
 /** Order ids are uuids: anything else names no order, and never reaches the database. */
 export const isOrderId = (id: string): boolean => Id.safeParse(id).success;
+
+/** Moves an order to a status: its next version, and that version's entry in its history. */
+function moveTo(em: EntityManager, order: Order, status: OrderStatus): void {
+  order.status = status;
+  order.version += 1;
+  em.create(OrderTransition, { orderId: order.id, sequence: order.version, status, at: new Date() });
+}
 
 async function changeOrder(em: EntityManager, id: string, apply: (tx: EntityManager, order: Order) => void): Promise<Order> {
   if (!isOrderId(id)) throw notFound(`order ${id}`);
@@ -43,9 +51,8 @@ export function shipOrder(em: EntityManager, outbox: Outbox, id: string, trackin
   return changeOrder(em, id, (tx, order) => {
     if (order.status !== 'PAID') throw conflict(`order ${id} is ${order.status}: only a PAID order can be shipped`);
     if (order.refundRequestedAt) throw conflict(`order ${id} is being refunded: it cannot be shipped`);
-    order.status = 'SHIPPED';
+    moveTo(tx, order, 'SHIPPED');
     order.trackingNumber = tracking;
-    order.version += 1;
     outbox.publish(
       tx,
       OrderShipped,
@@ -125,6 +132,7 @@ export async function createOrder({ em, publish, logger }: HandlerContext, comma
     paymentRef: command.paymentRef,
     version: 2,
   });
+  em.create(OrderTransition, { orderId: order.id, sequence: order.version, status: order.status, at: new Date() });
   const correlationId = order.checkoutId;
   publish(
     OrderCreated,
@@ -162,8 +170,7 @@ export async function cancelOrder({ em, publish, logger }: HandlerContext, comma
     logger.info({ orderId: order.id, status: order.status }, 'CancelOrder for an order already FAILED or REFUNDED: nothing to do');
     return;
   }
-  order.status = 'FAILED';
-  order.version += 1;
+  moveTo(em, order, 'FAILED');
   publish(
     OrderFailed,
     { orderId: order.id, checkoutId: order.checkoutId, customerId: order.customerId, reason: command.reason, lines: order.lines },
@@ -188,8 +195,7 @@ export async function markRefunded({ em, publish, logger }: HandlerContext, refu
     logger.warn({ orderId: order.id, status: order.status }, 'RefundProcessed for an order that is neither PAID nor SHIPPED: ignored');
     return;
   }
-  order.status = 'REFUNDED';
-  order.version += 1;
+  moveTo(em, order, 'REFUNDED');
   publish(
     OrderRefunded,
     {

@@ -3,6 +3,7 @@ import { type StartOptions, type SubgraphDefinition, readSchema, startSubgraph }
 import { subscriptions } from './consumers';
 import { OrderCancellation } from './entities/order-cancellation.entity';
 import { Order } from './entities/order.entity';
+import { OrderTransition } from './entities/order-transition.entity';
 import { migrations } from './migrations';
 import { resolvers } from './resolvers';
 
@@ -14,7 +15,7 @@ export const orderSubgraph: SubgraphDefinition = {
   name: 'order',
   typeDefs: readSchema(join(__dirname, '..', 'schema.graphql')),
   resolvers,
-  entities: [Order, OrderCancellation],
+  entities: [Order, OrderTransition, OrderCancellation],
   migrations,
   subscriptions,
 };

@@ -1,4 +1,4 @@
-import type { SubgraphHandles } from '@shop/platform';
+import { type SubgraphHandles, startPeriodic } from '@shop/platform';
 import { completeDuePayments } from './payments';
 
 const POLL_INTERVAL_MS = 1_000;
@@ -12,22 +12,18 @@ const BATCH_SIZE = 100;
  */
 export function slowPaymentWorker({ orm, bus, logger }: SubgraphHandles): () => Promise<void> {
   let stopped = false;
-  let pass: Promise<void> | undefined;
-  const completeAllDue = async () => {
-    // A full batch may leave more due payments behind: go on until one comes back short.
-    while (!stopped && (await completeDuePayments(orm.em.fork(), bus.outbox, logger, BATCH_SIZE)) === BATCH_SIZE);
-  };
-  const poll = () => {
-    pass ??= completeAllDue()
-      .catch((err: Error) => logger.error({ err: err.message }, 'completing due slow payments failed; will try again'))
-      .finally(() => {
-        pass = undefined;
-      });
-  };
-  const timer = setInterval(poll, POLL_INTERVAL_MS);
-  return async () => {
+  const stop = startPeriodic({
+    intervalMs: POLL_INTERVAL_MS,
+    pass: async () => {
+      // A full batch may leave more due payments behind: go on until one comes back short.
+      while (!stopped && (await completeDuePayments(orm.em.fork(), bus.outbox, logger, BATCH_SIZE)) === BATCH_SIZE);
+    },
+    logger,
+    failureMessage: 'completing due slow payments failed; will try again',
+    failureLevel: 'error',
+  });
+  return () => {
     stopped = true;
-    clearInterval(timer);
-    await pass;
+    return stop();
   };
 }

@@ -1,16 +1,18 @@
-import { type SubgraphContext, canSee, formatAmount, loaderFor } from '@shop/platform';
+import { EntityId, type SubgraphContext, canSee, formatAmount, loaderFor, notFound } from '@shop/platform';
 import { Checkout as CheckoutEntity } from '../entities/checkout.entity';
 import { CheckoutTransition } from '../entities/checkout-transition.entity';
 
 export const Checkout = {
-  /** Federation: a reference to another customer's checkout resolves to nothing of theirs. */
+  /** Federation: a reference to another customer's checkout resolves to null with NOT_FOUND, like an id that does not exist. */
   async __resolveReference({ id }: { id: string }, context: SubgraphContext) {
+    if (!EntityId.safeParse(id).success) throw notFound(`checkout ${id}`);
     const checkout = await loaderFor(context, 'checkoutById', async (ids: readonly string[]) => {
       const rows = await context.em.find(CheckoutEntity, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((c) => [c.id, c]));
       return ids.map((key) => byId.get(key) ?? null);
     }).load(id);
-    return checkout && canSee(context.identity, checkout.customerId) ? checkout : null;
+    if (!checkout || !canSee(context.identity, checkout.customerId)) throw notFound(`checkout ${id}`);
+    return checkout;
   },
 
   lines(checkout: CheckoutEntity) {

@@ -62,13 +62,21 @@ export class CheckoutSaga {
   }
 
   async apply(em: EntityManager, checkoutId: string, event: SagaEvent, eventId: string | null = null): Promise<void> {
+    await this.run(em, checkoutId, event, eventId);
+  }
+
+  /** Fails an overdue checkout; resolves with whether it did (false when the saga moved on meanwhile). */
+  timeOut(em: EntityManager, checkoutId: string): Promise<boolean> {
+    return this.run(em, checkoutId, { type: 'DeadlinePassed' }, null);
+  }
+
+  private async run(em: EntityManager, checkoutId: string, event: SagaEvent, eventId: string | null): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const fork = em.fork({ clear: true });
       const trx = em.getTransactionContext();
       if (trx) fork.setTransactionContext(trx);
       try {
-        await fork.transactional((tx) => this.applyOnce(tx, checkoutId, event, eventId));
-        return;
+        return await fork.transactional((tx) => this.applyOnce(tx, checkoutId, event, eventId));
       } catch (err) {
         if (!(err instanceof OptimisticLockError) || attempt >= MAX_CONFLICT_RETRIES) throw err;
         this.logger.debug({ checkoutId, event: event.type, attempt }, 'checkout changed concurrently; applying the event again');
@@ -76,16 +84,16 @@ export class CheckoutSaga {
     }
   }
 
-  private async applyOnce(em: EntityManager, checkoutId: string, event: SagaEvent, eventId: string | null): Promise<void> {
+  private async applyOnce(em: EntityManager, checkoutId: string, event: SagaEvent, eventId: string | null): Promise<boolean> {
     const checkout = await em.findOne(Checkout, { id: checkoutId });
     const log = (outcome: string) => em.persist(em.create(SagaEventRecord, { checkoutId, eventType: event.type, eventId, outcome }));
     if (!checkout) {
       log('ignored: no such checkout');
-      return;
+      return false;
     }
     const now = new Date();
     // The worker saw the deadline pass, but the saga may have moved on since: only a live deadline counts.
-    if (event.type === 'DeadlinePassed' && (!checkout.deadlineAt || checkout.deadlineAt > now)) return;
+    if (event.type === 'DeadlinePassed' && (!checkout.deadlineAt || checkout.deadlineAt > now)) return false;
 
     const result = transition(
       {
@@ -98,7 +106,7 @@ export class CheckoutSaga {
     );
     if (result.ignored) {
       log(`ignored: ${result.ignored}`);
-      return;
+      return false;
     }
     if (result.paymentRef) checkout.paymentRef = result.paymentRef;
     if (result.refundRequested) checkout.refundRequested = true;
@@ -115,6 +123,7 @@ export class CheckoutSaga {
     }
     for (const command of result.commands) this.send(em, checkout, command);
     log(result.status ? `applied: ${previous} -> ${result.status}` : `applied: sent ${result.commands.join(', ')}`);
+    return true;
   }
 
   private deadlineFrom(now: Date): Date {

@@ -11,7 +11,7 @@ export const StockItem = defineEntity({
     reserved: p.integer(),
     sold: p.integer(),
     lowStockThreshold: p.integer(),
-    /** Grows with every change: the `sequence` of the SKU's events (LowStockAlert). */
+    /** Grows with every change: the `sequence` of the SKU's events (StockLevelChanged, LowStockAlert). */
     version: p.integer(),
     createdAt: createdAtColumn(),
     updatedAt: updatedAtColumn(),

@@ -1,4 +1,5 @@
-import { type SubgraphContext, requireAdmin } from '@shop/platform';
+import { Sku } from '@shop/events';
+import { type SubgraphContext, requireAdmin, validArg } from '@shop/platform';
 import { setStock } from '../stock';
 
 // Counting stock needs the admin role; checkouts move stock through commands, not mutations.
@@ -10,6 +11,6 @@ export const Mutation = {
     { identity, em, outbox }: SubgraphContext,
   ) {
     requireAdmin(identity);
-    return setStock(em, outbox, args.sku, args.available, args.lowStockThreshold);
+    return setStock(em, outbox, validArg(Sku, args.sku, 'sku'), args.available, args.lowStockThreshold);
   },
 };

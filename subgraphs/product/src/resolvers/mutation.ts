@@ -1,11 +1,14 @@
-import { type SubgraphContext, requireAdmin } from '@shop/platform';
+import { Sku } from '@shop/events';
+import { PriceRange, type SubgraphContext, requireAdmin, validArg } from '@shop/platform';
 import { type NewProduct, changePrice, createProduct, setActive, updateProduct } from '../catalogue';
 
-// Catalogue changes need the admin role.
+// Catalogue changes need the admin role; arguments are checked before any work (the catalogue
+// checks names, descriptions and the currency's scale itself).
 
 export const Mutation = {
   createProduct(_: unknown, { input }: { input: NewProduct }, { identity, em, outbox }: SubgraphContext) {
     requireAdmin(identity);
+    validArg(PriceRange, input.price, 'input.price');
     return createProduct(em, outbox, input);
   },
 
@@ -15,21 +18,21 @@ export const Mutation = {
     { identity, em, outbox }: SubgraphContext,
   ) {
     requireAdmin(identity);
-    return updateProduct(em, outbox, args.sku, args.input);
+    return updateProduct(em, outbox, validArg(Sku, args.sku, 'sku'), args.input);
   },
 
   changePrice(_: unknown, args: { sku: string; price: string }, { identity, em, outbox }: SubgraphContext) {
     requireAdmin(identity);
-    return changePrice(em, outbox, args.sku, args.price);
+    return changePrice(em, outbox, validArg(Sku, args.sku, 'sku'), validArg(PriceRange, args.price, 'price'));
   },
 
   deactivateProduct(_: unknown, { sku }: { sku: string }, { identity, em, outbox }: SubgraphContext) {
     requireAdmin(identity);
-    return setActive(em, outbox, sku, false);
+    return setActive(em, outbox, validArg(Sku, sku, 'sku'), false);
   },
 
   reactivateProduct(_: unknown, { sku }: { sku: string }, { identity, em, outbox }: SubgraphContext) {
     requireAdmin(identity);
-    return setActive(em, outbox, sku, true);
+    return setActive(em, outbox, validArg(Sku, sku, 'sku'), true);
   },
 };

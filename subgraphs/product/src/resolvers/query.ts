@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type SubgraphContext, pageArgs, pageOf } from '@shop/platform';
+import { SearchText, type SubgraphContext, pageArgs, pageOf, validArg } from '@shop/platform';
 import { Product } from '../entities/product.entity';
 
 interface ProductsArgs {
@@ -17,9 +17,9 @@ export const Query = {
     const where: FilterQuery<Product>[] = [];
     if (!args.includeInactive) where.push({ active: true });
     if (after) where.push({ sku: { $gt: after } });
-    const search = args.search?.trim();
+    const search = args.search == null ? '' : validArg(SearchText, args.search, 'search').trim();
     if (search) {
-      const pattern = `%${escapeLike(search.slice(0, 100))}%`;
+      const pattern = `%${escapeLike(search)}%`;
       where.push({ $or: [{ name: { $ilike: pattern } }, { sku: { $ilike: pattern } }] });
     }
     const rows = await em.find(Product, { $and: where }, { orderBy: { sku: 'asc' }, limit: first + 1 });

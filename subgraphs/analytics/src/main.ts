@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { startAnalyticsService } from './subgraph';
+
+runService('analytics-service', () => startAnalyticsService());
