@@ -67,9 +67,11 @@ describe('inventory on the in-memory transport', () => {
         options,
       );
     await waitFor(() => ofSku().length === 3, { what: 'two reservations' });
+    // Commands of different reservations may be applied side by side: one at a time, for a known order.
     await inventory.send(ReleaseStock, { reservationId: released, orderId: randomUUID() }, { source: 'checkout-service', sequence: 2 });
+    await waitFor(() => ofSku().length === 4, { what: 'a release' });
     await inventory.send(ConfirmStock, { reservationId: kept, orderId: randomUUID() }, { source: 'checkout-service', sequence: 3 });
-    await waitFor(() => ofSku().length === 5, { what: 'a release and a confirmation' });
+    await waitFor(() => ofSku().length === 5, { what: 'a confirmation' });
     expect(ofSku().map((e) => ({ ...(e.data as object), sequence: e.sequence }))).toEqual([
       { sku, available: 10, reserved: 0, sold: 0, lowStockThreshold: 2, sequence: 2 },
       { sku, available: 7, reserved: 3, sold: 0, lowStockThreshold: 2, sequence: 3 },
