@@ -13,6 +13,7 @@ describe('banner', () => {
       notes: ['EMBEDDED mode'],
     });
     expect(text).toContain(' EMBEDDED mode\n The shop is up. Gateway: http://127.0.0.1:4000/graphql');
+    expect(text).toContain('Storefront: http://127.0.0.1:4000/   GraphQL explorer: http://127.0.0.1:4000/graphiql');
     expect(text).toContain('Services: product :4001, analytics :4007');
     expect(text).toContain('Demo catalogue: 1 products created, 2 already there');
     expect(text).toContain("curl -s http://127.0.0.1:4000/graphql -H 'content-type: application/json'");

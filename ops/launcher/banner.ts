@@ -14,7 +14,9 @@ export interface BannerFacts {
 
 const FIRST_QUERY = '{ products(first: 3) { items { sku name price { amount currency } stock { available } } } }';
 
-/** What both launchers print once the shop is up: the gateway URL, a customer token, a first query. */
+const siteOf = (gatewayUrl: string): string => new URL(gatewayUrl).origin;
+
+/** What both launchers print once the shop is up: the gateway URL, the storefront, a customer token, a first query. */
 export async function banner(facts: BannerFacts): Promise<string> {
   const { gatewayUrl, gatewayConfig, services, seeded } = facts;
   const customer = await signClientToken(
@@ -27,6 +29,7 @@ export async function banner(facts: BannerFacts): Promise<string> {
     '================================================================',
     ...(facts.notes ?? []).map((note) => ` ${note}`),
     ` The shop is up. Gateway: ${gatewayUrl}`,
+    ...(gatewayConfig.production ? [] : [` Storefront: ${siteOf(gatewayUrl)}/   GraphQL explorer: ${siteOf(gatewayUrl)}/graphiql`]),
     ` Services: ${Object.entries(services)
       .map(([name, port]) => `${name} :${port}`)
       .join(', ')}`,
