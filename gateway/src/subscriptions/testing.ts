@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { startCheckoutService } from '@shop/checkout';
 import { Checkout } from '@shop/checkout/src/entities/checkout.entity';
 import { CheckoutTransition } from '@shop/checkout/src/entities/checkout-transition.entity';
-import { CheckoutStatusChanged, CreateOrder, type Envelope, type MessageContract, Outbox, exchangeOf } from '@shop/events';
-import { waitFor } from '@shop/events/src/testing';
+import { CheckoutStatusChanged, CreateOrder, type Envelope, type MessageContract, Outbox } from '@shop/events';
+import { deliver, waitFor } from '@shop/events/src/testing';
 import type { Identity } from '@shop/platform';
 import { type TestSubgraph, admin, startTestSubgraph } from '@shop/platform/src/testing';
 import { startOrderService } from '@shop/order';
@@ -178,16 +178,7 @@ export class SubscriptionTestStack {
   }
 
   private async publish(contract: MessageContract, envelopes: Envelope[]): Promise<void> {
-    const results = await this.checkout.service.transport.publish(
-      envelopes.map((envelope) => ({
-        exchange: exchangeOf(contract),
-        routingKey: contract.name,
-        messageId: envelope.eventId,
-        body: Buffer.from(JSON.stringify(envelope)),
-        mandatory: contract.kind === 'command',
-      })),
-    );
-    for (const result of results) if (!result.ok) throw new Error(result.error);
+    await deliver(this.checkout.service.transport, contract, ...envelopes);
   }
 }
 

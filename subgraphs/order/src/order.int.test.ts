@@ -14,7 +14,6 @@ import {
   ProcessPayment,
   RefundPayment,
   RefundProcessed,
-  exchangeOf,
 } from '@shop/events';
 import { deleteBrokerObjects, deliver, uniqueName, waitFor } from '@shop/events/src/testing';
 import { type TestSubgraph, admin, customer, startTestSubgraph } from '@shop/platform/src/testing';
@@ -57,23 +56,6 @@ async function announced(target: TestSubgraph, contract: MessageContract, orderI
 }
 
 /** Collects what reaches the broker for these message types, through a queue of the test's own. */
-async function watch(target: TestSubgraph, ...contracts: MessageContract[]): Promise<Envelope<Record<string, unknown>>[]> {
-  const seen: Envelope<Record<string, unknown>>[] = [];
-  await target.service.transport.consume(
-    {
-      name: `watch-${randomUUID()}`,
-      bindings: contracts.map((c) => ({ exchange: exchangeOf(c), routingKey: c.name })),
-      retryDelaysMs: [],
-      exclusive: true,
-    },
-    (delivery) => {
-      seen.push(JSON.parse(delivery.body.toString()));
-      void delivery.ack();
-    },
-  );
-  return seen;
-}
-
 function newOrder(customerId: string): DataOf<typeof CreateOrder> {
   return {
     orderId: randomUUID(),
@@ -113,7 +95,7 @@ describe('order subgraph', () => {
   beforeAll(async () => {
     order = await startTestSubgraph('order', startOrderService);
     // Stands in for the payment service's queue, so the order's RefundPayment has somewhere to go.
-    refundCommands = await watch(order, RefundPayment);
+    refundCommands = await order.watch(RefundPayment);
   });
 
   afterAll(async () => {
