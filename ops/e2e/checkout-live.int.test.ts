@@ -3,6 +3,7 @@ import { waitFor } from '@shop/events/src/testing';
 import { Watched, closeBrokerConnection, connectClient } from '@shop/gateway/src/subscriptions/testing';
 import type { Identity } from '@shop/platform';
 import type { Client } from 'graphql-ws';
+import { ok as answerOf } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // An app's view of checkout: startCheckout over HTTP, then the saga watched live over graphql-ws
@@ -27,11 +28,8 @@ describe('checkout watched live through the gateway', () => {
 
   const customer = (): Identity => ({ sub: `c-${randomUUID().slice(0, 8)}`, role: 'customer' });
 
-  async function ok<T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null): Promise<T> {
-    const result = await shop.query<T>(query, variables, identity);
-    if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-    return result.data as T;
-  }
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) =>
+    answerOf<T>(shop, query, variables, identity);
 
   async function cartWith(quantity: number): Promise<Identity> {
     const sku = `LIVE-${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@shop/events/src/testing';
 import type { Identity } from '@shop/platform';
+import { ok as answerOf } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // The checkout saga with every service running, through the gateway, on the real PostgreSQL and
@@ -37,11 +38,8 @@ describe('checkout through the gateway', () => {
 
   const customer = (): Identity => ({ sub: `c-${randomUUID().slice(0, 8)}`, role: 'customer', email: 'buyer@example.com' });
 
-  async function ok<T>(query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<T> {
-    const result = await shop.query<T>(query, variables, identity);
-    if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-    return result.data as T;
-  }
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) =>
+    answerOf<T>(shop, query, variables, identity);
 
   async function product(stock: number, price = '20.00'): Promise<string> {
     const sku = `E2E-${randomUUID().slice(0, 8)}`;

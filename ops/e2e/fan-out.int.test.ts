@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DuplicatingTransport } from '@shop/events/src/testing/duplicating-transport';
 import { waitFor } from '@shop/events/src/testing';
 import type { Identity } from '@shop/platform';
+import { ok as answerOf } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // The fan-out consumers, analytics and email, were added without changing any publisher: the
@@ -45,11 +46,8 @@ describe('fan-out through the gateway, every message delivered twice', () => {
     await shop?.close();
   });
 
-  async function ok<T>(query: string, variables: Record<string, unknown>, identity: Identity | null): Promise<T> {
-    const result = await shop.query<T>(query, variables, identity);
-    if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-    return result.data as T;
-  }
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) =>
+    answerOf<T>(shop, query, variables, identity);
 
   it('shows a completed checkout in sales and conversion once, and sends one order confirmation', async () => {
     const sku = `FAN-${randomUUID().slice(0, 8)}`;

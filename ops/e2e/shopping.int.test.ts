@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@shop/events/src/testing';
 import type { Identity } from '@shop/platform';
+import { ok as answerOf } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
 
 // What an app does before checkout, through the gateway with every service running on the real
@@ -21,11 +22,8 @@ describe('shopping through the gateway', () => {
 
   const customer = (): Identity => ({ sub: `c-${randomUUID().slice(0, 8)}`, role: 'customer' });
 
-  async function ok<T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null): Promise<T> {
-    const result = await shop.query<T>(query, variables, identity);
-    if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-    return result.data as T;
-  }
+  const ok = <T>(query: string, variables: Record<string, unknown> = {}, identity: Identity | null = null) =>
+    answerOf<T>(shop, query, variables, identity);
 
   async function product(stock: number, price = '10.00'): Promise<string> {
     const sku = `SHOP-${randomUUID().slice(0, 8)}`;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@shop/events/src/testing';
 import { type Identity, loadConfig } from '@shop/platform';
+import { ok as answerOf } from '../world/requests';
 import type { Shop } from '../world/shop';
 import { DEMO_PRODUCTS, seedDemoCatalogueThroughGateway } from './demo-catalogue';
 import { startEmbeddedShop } from './embedded-shop';
@@ -43,11 +44,7 @@ describe('the embedded start', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function ok<T>(running: Shop, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const result = await running.query<T>(query, variables, customer);
-    if (result.errors?.length) throw new Error(`${result.errors[0].message} (${result.errors[0].extensions?.code})`);
-    return result.data as T;
-  }
+  const ok = <T>(running: Shop, query: string, variables: Record<string, unknown> = {}) => answerOf<T>(running, query, variables, customer);
 
   it('seeds the demo catalogue and completes a checkout through the gateway', async () => {
     const running = shop!;
