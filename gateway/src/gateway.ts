@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { type Logger, type Transport, createLogger } from '@shop/events';
-import { type Config, loadConfig } from '@shop/platform';
+import { type Config, listen, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createTokenVerifier } from './auth';
@@ -161,13 +161,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     else app(req, res);
   });
 
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(config.port, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
+  try {
+    await listen(server, config.port);
+  } catch (err) {
+    await subscriptions.stop();
+    await apollo.stop().catch(() => undefined);
+    await agent.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   logger.info({ url, devDefaults: config.devDefaults }, 'gateway listening');

@@ -84,17 +84,25 @@ export interface Shop {
 /**
  * A port for a server to listen on a little later. It is taken below the kernel's ephemeral range:
  * a port from that range may meanwhile be handed to an outgoing connection (to PostgreSQL or
- * RabbitMQ), and the listen then fails with EADDRINUSE.
+ * RabbitMQ). Each jest worker (or process) draws from its own block, in turn, so that two test files
+ * running side by side never pick the same port before either listens on it.
  */
 export async function freePort(): Promise<number> {
-  const lowest = 10_000;
-  const belowEphemeral = ephemeralPortsStart();
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = lowest + Math.floor(Math.random() * (belowEphemeral - lowest));
+  for (let attempt = 0; attempt < PORT_BLOCK_SIZE; attempt++) {
+    const port = portBlock.start + (nextInBlock++ % PORT_BLOCK_SIZE);
     if (await canListen(port)) return port;
   }
-  throw new Error(`no free port between ${lowest} and ${belowEphemeral}`);
+  throw new Error(`no free port between ${portBlock.start} and ${portBlock.start + PORT_BLOCK_SIZE - 1}`);
 }
+
+const PORT_BLOCK_SIZE = 1_000;
+const portBlock = (() => {
+  const lowest = 10_000;
+  const blocks = Math.max(1, Math.floor((ephemeralPortsStart() - lowest) / PORT_BLOCK_SIZE));
+  const owner = Number(process.env.JEST_WORKER_ID) || process.pid;
+  return { start: lowest + (owner % blocks) * PORT_BLOCK_SIZE };
+})();
+let nextInBlock = Math.floor(Math.random() * PORT_BLOCK_SIZE);
 
 function ephemeralPortsStart(): number {
   try {
@@ -120,10 +128,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   const env = { ...process.env, ...options.env };
   const databases = {} as Record<ServiceName, TestDatabase>;
   const ports = {} as Record<ServiceName, number>;
-  for (const name of SERVICE_NAMES) {
-    databases[name] = await database(name);
-    ports[name] = await freePort();
-  }
+  for (const name of SERVICE_NAMES) ports[name] = await freePort();
   const serviceUrls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}/graphql`])) as Record<
     ServiceName,
     string
@@ -170,21 +175,39 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       delete services[name];
     }
   };
-  // Services that others call start first; the order matters only for the first requests.
-  for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout', 'analytics', 'email'] as ServiceName[])
-    await start(name);
-
-  const composition = composeSupergraph(subgraphsOnDisk(serviceUrls));
-  if ('errors' in composition) throw new Error(`the subgraphs do not compose: ${composition.errors.join('; ')}`);
   const folder = mkdtempSync(join(tmpdir(), 'shop-supergraph-'));
-  const supergraphFile = join(folder, 'supergraph.graphql');
-  writeFileSync(supergraphFile, composition.supergraphSdl);
-  const gateway = await startGateway({
-    env,
-    config: { port: options.gatewayPort ?? 0, queuePrefix: prefix, serviceUrls },
-    supergraphFile,
-    transport: options.transport && new SharedTransport(options.transport),
-  });
+  let startedGateway: GatewayHandles | undefined;
+  // Whatever got started is stopped again, also when starting fails half way: a test whose
+  // beforeAll failed must not leave connections and timers behind that keep jest from exiting.
+  const stopAll = async () => {
+    await startedGateway?.stop();
+    for (const name of SERVICE_NAMES) await stopService(name);
+    for (const name of SERVICE_NAMES) await databases[name]?.drop();
+    if (options.transport) await options.transport.close();
+    else await deleteBrokerObjects(prefix);
+    rmSync(folder, { recursive: true, force: true });
+  };
+  let gateway: GatewayHandles;
+  try {
+    for (const name of SERVICE_NAMES) databases[name] = await database(name);
+    // Services that others call start first; the order matters only for the first requests.
+    for (const name of ['product', 'inventory', 'order', 'payment', 'cart', 'checkout', 'analytics', 'email'] as ServiceName[])
+      await start(name);
+
+    const composition = composeSupergraph(subgraphsOnDisk(serviceUrls));
+    if ('errors' in composition) throw new Error(`the subgraphs do not compose: ${composition.errors.join('; ')}`);
+    const supergraphFile = join(folder, 'supergraph.graphql');
+    writeFileSync(supergraphFile, composition.supergraphSdl);
+    gateway = startedGateway = await startGateway({
+      env,
+      config: { port: options.gatewayPort ?? 0, queuePrefix: prefix, serviceUrls },
+      supergraphFile,
+      transport: options.transport && new SharedTransport(options.transport),
+    });
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
   const jwt = loadConfig('gateway', env).jwt;
   const shop: Shop = {
     prefix,
@@ -212,14 +235,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       await new Promise((resolve) => setTimeout(resolve, downForMs));
       await shop.start(name);
     },
-    async close() {
-      await gateway.stop();
-      for (const name of SERVICE_NAMES) await stopService(name);
-      for (const name of SERVICE_NAMES) await databases[name].drop();
-      if (options.transport) await options.transport.close();
-      else await deleteBrokerObjects(prefix);
-      rmSync(folder, { recursive: true, force: true });
-    },
+    close: stopAll,
   };
   return shop;
 }

@@ -97,114 +97,137 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const orm = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    entities: definition.entities,
-    migrations: definition.migrations,
-    poolMax: config.dbPoolMax,
-  });
-  const transport =
-    options.transport ?? new RabbitMqTransport({ url: config.amqpUrl, prefix: config.queuePrefix, connectionName: serviceName, logger });
-  await transport.connect();
-  const bus = new MessageBus({ service: definition.name, orm, transport, logger, registry, subscriptions: definition.subscriptions });
-  await bus.start();
-  const services = new InternalClient({ caller: serviceName, signingKey: config.internalSigningKey });
+  // What is open so far, closed again (last first) if a later step fails: a service that cannot
+  // listen on its port must fail, not linger with its connections and timers.
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const orm = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      entities: definition.entities,
+      migrations: definition.migrations,
+      poolMax: config.dbPoolMax,
+    });
+    undo.push(() => orm.close());
+    const transport =
+      options.transport ?? new RabbitMqTransport({ url: config.amqpUrl, prefix: config.queuePrefix, connectionName: serviceName, logger });
+    undo.push(() => transport.close());
+    await transport.connect();
+    const bus = new MessageBus({ service: definition.name, orm, transport, logger, registry, subscriptions: definition.subscriptions });
+    undo.push(() => bus.stop());
+    await bus.start();
+    const services = new InternalClient({ caller: serviceName, signingKey: config.internalSigningKey });
 
-  const apollo = new ApolloServer<SubgraphContext>({
-    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
-    introspection: !config.production,
-    includeStacktraceInErrorResponses: !config.production,
-    formatError: (formatted, error) => hideInternals(formatted, error, config.production, logger),
-    // Inline traces only feed Apollo's hosted studio; computing them slows every request.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-  });
-  await apollo.start();
+    const apollo = new ApolloServer<SubgraphContext>({
+      schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+      introspection: !config.production,
+      includeStacktraceInErrorResponses: !config.production,
+      formatError: (formatted, error) => hideInternals(formatted, error, config.production, logger),
+      // Inline traces only feed Apollo's hosted studio; computing them slows every request.
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+    });
+    await apollo.start();
+    undo.push(() => apollo.stop());
 
-  let stopping = false;
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get(['/health/ready', '/health'], async (_req, res) => {
-    const [database, migrations] = await Promise.all([
-      checkWithin(orm.em.getConnection().execute('select 1')),
-      checkWithin(orm.migrator.getPendingMigrations().then((pending) => pending.length === 0)),
-    ]);
-    const checks = { database, broker: transport.isConnected(), migrations, consumers: bus.consumer?.isAttached() ?? true };
-    const ready = !stopping && Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: stopping ? 'stopping' : ready ? 'ready' : 'not ready', checks });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
-  app.use('/graphql', (req, res, next) => {
-    res.locals.correlationId = acceptedCorrelationId(req.headers[CORRELATION_ID_HEADER]) ?? randomUUID();
-    traceHttpRequest(`graphql ${serviceName}`, req, res, next);
-  });
-  app.use(
-    '/graphql',
-    express.json({
-      limit: '1mb',
-      verify: (req, _res, buf) => {
-        (req as Request & { rawBody?: Buffer }).rawBody = buf;
+    let stopping = false;
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/health/live', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.get(['/health/ready', '/health'], async (_req, res) => {
+      const [database, migrations] = await Promise.all([
+        checkWithin(orm.em.getConnection().execute('select 1')),
+        checkWithin(orm.migrator.getPendingMigrations().then((pending) => pending.length === 0)),
+      ]);
+      const checks = { database, broker: transport.isConnected(), migrations, consumers: bus.consumer?.isAttached() ?? true };
+      const ready = !stopping && Object.values(checks).every(Boolean);
+      res.status(ready ? 200 : 503).json({ status: stopping ? 'stopping' : ready ? 'ready' : 'not ready', checks });
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+    app.use('/graphql', (req, res, next) => {
+      res.locals.correlationId = acceptedCorrelationId(req.headers[CORRELATION_ID_HEADER]) ?? randomUUID();
+      traceHttpRequest(`graphql ${serviceName}`, req, res, next);
+    });
+    app.use(
+      '/graphql',
+      express.json({
+        limit: '1mb',
+        verify: (req, _res, buf) => {
+          (req as Request & { rawBody?: Buffer }).rawBody = buf;
+        },
+      }),
+      requireInternalSignature(config.internalSigningKey, { allowUnsigned: config.insecureSkipSignatureCheck }),
+      expressMiddleware(apollo, {
+        context: async ({ res }) => {
+          const correlationId = res.locals.correlationId as string;
+          return {
+            identity: res.locals.identity as Identity | null,
+            caller: res.locals.caller as string,
+            em: orm.em.fork(),
+            outbox: bus.outbox.withCorrelationId(correlationId),
+            services: services.withCorrelationId(correlationId),
+            config,
+            logger: logger.child({ correlationId }),
+            correlationId,
+          };
+        },
+      }),
+    );
+
+    const server = http.createServer(app);
+    server.keepAliveTimeout = 65_000;
+    await listen(server, config.port);
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/graphql`;
+
+    const handles: SubgraphHandles = {
+      name: definition.name,
+      url,
+      config,
+      server,
+      orm,
+      bus,
+      transport,
+      registry,
+      logger,
+      services,
+      // Readiness turns 503 first; requests and messages in flight finish; the relay then publishes
+      // everything committed (the handlers' messages included) before the connections close.
+      stop: async () => {
+        stopping = true;
+        await Promise.all(stopWorkers.map((stopWorker) => stopWorker()));
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await apollo.stop();
+        await bus.stop();
+        await transport.close();
+        await orm.close();
       },
-    }),
-    requireInternalSignature(config.internalSigningKey, { allowUnsigned: config.insecureSkipSignatureCheck }),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => {
-        const correlationId = res.locals.correlationId as string;
-        return {
-          identity: res.locals.identity as Identity | null,
-          caller: res.locals.caller as string,
-          em: orm.em.fork(),
-          outbox: bus.outbox.withCorrelationId(correlationId),
-          services: services.withCorrelationId(correlationId),
-          config,
-          logger: logger.child({ correlationId }),
-          correlationId,
-        };
-      },
-    }),
-  );
+    };
+    const stopWorkers = (definition.workers ?? []).map((worker) => worker(handles));
+    logger.info({ url, devDefaults: config.devDefaults }, `${serviceName} listening`);
+    if (config.insecureSkipSignatureCheck)
+      logger.warn(`${serviceName}: INSECURE_SKIP_SIGNATURE_CHECK is set: unsigned requests are answered as anonymous (benchmarks only)`);
+    return handles;
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err;
+  }
+}
 
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}/graphql`;
-
-  const handles: SubgraphHandles = {
-    name: definition.name,
-    url,
-    config,
-    server,
-    orm,
-    bus,
-    transport,
-    registry,
-    logger,
-    services,
-    // Readiness turns 503 first; requests and messages in flight finish; the relay then publishes
-    // everything committed (the handlers' messages included) before the connections close.
-    stop: async () => {
-      stopping = true;
-      await Promise.all(stopWorkers.map((stopWorker) => stopWorker()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await apollo.stop();
-      await bus.stop();
-      await transport.close();
-      await orm.close();
-    },
-  };
-  const stopWorkers = (definition.workers ?? []).map((worker) => worker(handles));
-  logger.info({ url, devDefaults: config.devDefaults }, `${serviceName} listening`);
-  if (config.insecureSkipSignatureCheck)
-    logger.warn(`${serviceName}: INSECURE_SKIP_SIGNATURE_CHECK is set: unsigned requests are answered as anonymous (benchmarks only)`);
-  return handles;
+/** Listens on the port (0: any free one); fails (EADDRINUSE, say) instead of waiting forever. */
+export function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 const READINESS_CHECK_TIMEOUT_MS = 2_000;

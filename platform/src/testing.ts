@@ -55,6 +55,9 @@ export async function startTestSubgraph(
     env: options.env,
     transport: options.transport,
     config: { port: 0, databaseUrl: db.url, queuePrefix: prefix, ...options.config },
+  }).catch(async (err: unknown) => {
+    await db.drop();
+    throw err;
   });
   const client = new InternalClient({ caller: 'gateway', signingKey: service.config.internalSigningKey });
   const { transport } = service;
