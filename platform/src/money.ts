@@ -3,8 +3,16 @@
  * the currency's minor unit (pence), never as floats.
  */
 export function minorUnitsOf(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = minorUnitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorUnitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
+
+/** Building an Intl.NumberFormat costs tens of microseconds, and every amount read or written asks; only valid codes get here. */
+const minorUnitsByCurrency = new Map<string, number>();
 
 const DECIMAL = /^(\d{1,12})(?:\.(\d+))?$/;
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '@shop/events';
 import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -8,13 +9,25 @@ import { serveGraphqlWs } from './graphql-ws-server';
 const schema = buildSchema('type Query { ok: Boolean } type Subscription { greeting: String }');
 const KEEP_ALIVE_MS = 50;
 
+/** What the server logged, by level. */
+function recordingLogger() {
+  const lines: { level: 'warn' | 'error'; fields: unknown; message?: string }[] = [];
+  const record =
+    (level: 'warn' | 'error') =>
+    (fields: unknown, message?: string) =>
+      lines.push({ level, fields, message });
+  return { lines, logger: { warn: record('warn'), error: record('error') } as unknown as Logger };
+}
+
 /** A graphql-ws server on a loopback port whose one subscription says hello once, with these options. */
-async function serve(options: { isProd?: boolean; onConnect?: () => void } = {}) {
+async function serve(options: { isProd?: boolean; onConnect?: () => void; maxPayload?: number } = {}) {
   const server = http.createServer();
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: options.maxPayload });
+  const { lines, logger } = recordingLogger();
   const graphqlWs = serveGraphqlWs(
     {
       schema,
+      logger,
       isProd: options.isProd ?? false,
       keepAliveMs: KEEP_ALIVE_MS,
       onConnect: options.onConnect,
@@ -30,7 +43,7 @@ async function serve(options: { isProd?: boolean; onConnect?: () => void } = {})
     await graphqlWs.dispose();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { url, wsServer, stop };
+  return { url, wsServer, stop, logged: lines };
 }
 
 /** Opens a raw socket speaking graphql-transport-ws, sends connection_init, and resolves with how it closed. */
@@ -79,7 +92,6 @@ describe('serveGraphqlWs', () => {
   });
 
   it('closes the socket with 4500 when a hook fails, telling why only outside production mode', async () => {
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const failing = () => {
       throw new Error('the hook failed');
     };
@@ -90,11 +102,24 @@ describe('serveGraphqlWs', () => {
     const production = await serve({ onConnect: failing, isProd: true });
     stop = production.stop;
     expect(await closeOf(production.url).closed).toEqual({ code: 4500, reason: 'Internal server error' });
-    expect(consoleError).toHaveBeenCalledWith(
-      expect.stringContaining('Internal error occurred during message handling'),
-      expect.any(Error),
-    );
-    consoleError.mockRestore();
+    expect(production.logged).toEqual([
+      { level: 'error', fields: { err: 'the hook failed' }, message: 'a graphql-ws message could not be handled' },
+    ]);
+  });
+
+  it('closes a socket sending a frame over maxPayload with 1009, and logs it as the client\'s fault', async () => {
+    const served = await serve({ maxPayload: 1024 });
+    stop = served.stop;
+    const { socket, closed } = closeOf(served.url);
+    socket.on('open', () => socket.send('x'.repeat(2048)));
+    expect((await closed).code).toBe(1009);
+    expect(served.logged).toEqual([
+      {
+        level: 'warn',
+        fields: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', err: 'Max payload size exceeded' },
+        message: 'a WebSocket client broke the protocol',
+      },
+    ]);
   });
 
   it('closes every socket with 1001 when disposed', async () => {

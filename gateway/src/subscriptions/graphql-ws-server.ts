@@ -6,6 +6,7 @@ import {
   handleProtocols,
   makeServer,
 } from 'graphql-ws';
+import type { Logger } from '@shop/events';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /** What each connection's context carries besides its parameters: its socket. */
@@ -24,15 +25,17 @@ const MAX_CLOSE_REASON = 123;
  * bench:subscriptions). use/ws keeps each message's frame until the message is handled, which for a
  * subscription is when the subscription ends, and with the frame the whole read buffer it is a view
  * of; here the frame is read into text and let go. use/ws also keeps the upgrade request in every
- * connection's context, unused here. Otherwise it behaves as use/ws, console messages included:
- * each socket is pinged every 12 s (`keepAliveMs`) and dropped when its pong does not come in
- * time; an error closes the socket with 4500.
+ * connection's context, unused here. Otherwise it behaves as use/ws: each socket is pinged every
+ * 12 s (`keepAliveMs`) and dropped when its pong does not come in time; an error closes the socket
+ * with 4500. What use/ws prints on the console goes to the logger instead, and a client breaking
+ * the WebSocket protocol (a frame over maxPayload, say) is the client's fault, logged as a warning.
  */
 export function serveGraphqlWs<P extends ConnectionInitMessage['payload']>(
-  options: ServerOptions<P, Extra> & { isProd: boolean; keepAliveMs?: number },
+  options: ServerOptions<P, Extra> & { isProd: boolean; logger: Logger; keepAliveMs?: number },
   wsServer: WebSocketServer,
 ): { dispose(): Promise<void> } {
   const server = makeServer(options);
+  const { logger } = options;
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   const closeWithError = (socket: WebSocket, err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
@@ -40,13 +43,15 @@ export function serveGraphqlWs<P extends ConnectionInitMessage['payload']>(
   };
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.once('error', (err) => {
-    console.error('Internal error emitted on the WebSocket server. Please check your implementation.', err);
+    logger.error({ err: err.message }, 'the WebSocket server failed; closing every socket');
     for (const socket of wsServer.clients) closeWithError(socket, err);
   });
 
   wsServer.on('connection', (socket) => {
-    socket.once('error', (err) => {
-      console.error('Internal error emitted on a WebSocket socket. Please check your implementation.', err);
+    socket.once('error', (err: Error & { code?: string }) => {
+      // ws has already closed the socket with the status the protocol gives (1009 for a frame too large).
+      if (err.code?.startsWith('WS_ERR_')) logger.warn({ code: err.code, err: err.message }, 'a WebSocket client broke the protocol');
+      else logger.error({ err: err.message }, 'a WebSocket socket failed');
       closeWithError(socket, err);
     });
     let pongWait: NodeJS.Timeout | null = null;
@@ -76,7 +81,7 @@ export function serveGraphqlWs<P extends ConnectionInitMessage['payload']>(
         onMessage(handle) {
           socket.on('message', (frame) => {
             handle(String(frame)).catch((err: unknown) => {
-              console.error('Internal error occurred during message handling. Please check your implementation.', err);
+              logger.error({ err: err instanceof Error ? err.message : String(err) }, 'a graphql-ws message could not be handled');
               closeWithError(socket, err);
             });
           });
@@ -88,7 +93,7 @@ export function serveGraphqlWs<P extends ConnectionInitMessage['payload']>(
       if (pongWait) clearTimeout(pongWait);
       clearInterval(pingInterval);
       if (!options.isProd && code === CloseCode.SubprotocolNotAcceptable && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL) {
-        console.warn(`Client provided the unsupported and deprecated subprotocol "${socket.protocol}" used by subscriptions-transport-ws.`);
+        logger.warn(`a client asked for the unsupported, deprecated subprotocol "${socket.protocol}" of subscriptions-transport-ws`);
       }
       void closed(code, String(reason));
     });

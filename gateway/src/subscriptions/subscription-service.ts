@@ -262,6 +262,7 @@ export async function startSubscriptionService(options: SubscriptionServiceOptio
   const graphqlWs = serveGraphqlWs<ConnectionParams>(
     {
       isProd: config.production,
+      logger,
       connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
       onConnect,
       onSubscribe,
