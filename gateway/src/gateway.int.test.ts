@@ -1,45 +1,39 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '@shop/events/src/testing';
-import { type Identity, INTERNAL_HEADERS, type StartOptions, type SubgraphHandles } from '@shop/platform';
+import { type Identity, INTERNAL_HEADERS } from '@shop/platform';
 import { type TestSubgraph, admin, customer, startTestSubgraph } from '@shop/platform/src/testing';
+import { startInventoryService } from '@shop/inventory';
 import { startProductService } from '@shop/product';
 import { signClientToken } from './auth';
 import { type GatewayHandles, startGateway } from './gateway';
 import { composeSupergraph } from './supergraph';
 
-// The gateway in front of the real product subgraph (and inventory, where it exists), each on its
-// own test database, sharing one queue prefix so inventory hears of the products created.
+// The gateway in front of the real product and inventory subgraphs, each on its own test database,
+// sharing one queue prefix so inventory hears of the products created.
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const INVENTORY_MODULE = join(REPO_ROOT, 'subgraphs', 'inventory', 'src', 'subgraph.ts');
-const inventoryExists = existsSync(INVENTORY_MODULE);
-const withInventory = inventoryExists ? it : it.skip;
 
 type Answer = { data?: Record<string, any> | null; errors?: { message: string; path?: unknown[]; extensions?: { code?: string } }[] };
 
 describe('gateway', () => {
   let product: TestSubgraph;
-  let inventory: TestSubgraph | undefined;
+  let inventory: TestSubgraph;
   let gateway: GatewayHandles;
   let supergraphFolder: string;
 
   beforeAll(async () => {
     product = await startTestSubgraph('gw_product', startProductService);
-    const subgraphs = [{ name: 'product', url: product.service.url, sdl: schemaOf('product') }];
-    if (inventoryExists) {
-      const { startInventoryService } = (await import(INVENTORY_MODULE)) as {
-        startInventoryService: (options: StartOptions) => Promise<SubgraphHandles>;
-      };
-      inventory = await startTestSubgraph('gw_inventory', startInventoryService, { prefix: product.prefix });
-      subgraphs.push({ name: 'inventory', url: inventory.service.url, sdl: schemaOf('inventory') });
-    }
-    const composition = composeSupergraph(subgraphs);
+    inventory = await startTestSubgraph('gw_inventory', startInventoryService, { prefix: product.prefix });
+    const composition = composeSupergraph([
+      { name: 'product', url: product.service.url, sdl: schemaOf('product') },
+      { name: 'inventory', url: inventory.service.url, sdl: schemaOf('inventory') },
+    ]);
     if ('errors' in composition) throw new Error(composition.errors.join('\n'));
     supergraphFolder = mkdtempSync(join(tmpdir(), 'gateway-test-'));
     const supergraphFile = join(supergraphFolder, 'supergraph.graphql');
@@ -49,7 +43,7 @@ describe('gateway', () => {
 
   afterAll(async () => {
     await gateway?.stop();
-    await inventory?.stop();
+    await inventory.stop();
     await product?.stop(); // also deletes the shared queue prefix
     rmSync(supergraphFolder, { recursive: true, force: true });
   });
@@ -164,7 +158,7 @@ describe('gateway', () => {
   });
 
   it('composes live from the running subgraphs, with signed introspection', async () => {
-    const subgraphs = [product, ...(inventory ? [inventory] : [])].map(({ service }) => ({ name: service.name, url: service.url }));
+    const subgraphs = [product, inventory].map(({ service }) => ({ name: service.name, url: service.url }));
     const live = await startGateway({ config: { port: 0, queuePrefix: product.prefix }, subgraphs });
     try {
       const s = await createdProduct('Composed live');
@@ -202,7 +196,7 @@ describe('gateway', () => {
     expect(metrics).toMatch(/gateway_subgraph_request_duration_seconds_count\{subgraph="product",outcome="ok"\}/);
   });
 
-  withInventory('answers product and stock in one query', async () => {
+  it('answers product and stock in one query', async () => {
     const s = await createdProduct('Stocked');
     // Inventory creates the stock row when it hears ProductCreated.
     await waitFor(async () => !(await ask(`mutation { setStock(sku: "${s}", available: 7) { available } }`, {}, admin)).errors, {
@@ -214,9 +208,9 @@ describe('gateway', () => {
   });
 
   // Last: inventory stops answering HTTP, as if its process had gone; the rest of it stops in afterAll.
-  withInventory('blanks only the fields of a subgraph stopped mid-test, and stays up', async () => {
+  it('blanks only the fields of a subgraph stopped mid-test, and stays up', async () => {
     const s = await createdProduct('Orphan');
-    const server = inventory!.service.server;
+    const server = inventory.service.server;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
