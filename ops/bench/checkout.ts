@@ -16,6 +16,8 @@ const SATURATION_CHECKOUTS = Number(process.env.BENCH_SATURATION_CHECKOUTS ?? 40
 const SATURATION_IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 60);
 const PACED_RATE = 50;
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
+/** Checkouts one after another once the saturation phase has settled: what one checkout takes, with no queueing. */
+const ALONE_CHECKOUTS = 20;
 const SKUS = 20;
 const INITIAL_STOCK = 1_000_000;
 const admin: Identity = { sub: 'bench-admin', role: 'admin' };
@@ -100,16 +102,28 @@ async function main(): Promise<void> {
   try {
     const skus = await createCatalogue(shop);
     const pacedCount = PACED_RATE * PACED_SECONDS;
-    console.log(`preparing ${SATURATION_CHECKOUTS + pacedCount} customers with a cart and a graphql-ws connection...`);
-    const shoppers = await prepareShoppers(shop, skus, SATURATION_CHECKOUTS + pacedCount);
+    const total = ALONE_CHECKOUTS + SATURATION_CHECKOUTS + pacedCount;
+    console.log(`preparing ${total} customers with a cart and a graphql-ws connection...`);
+    const shoppers = await prepareShoppers(shop, skus, total);
     clients.push(...shoppers.map((s) => s.client));
 
     console.log(`saturation: ${SATURATION_CHECKOUTS} checkouts, ${SATURATION_IN_FLIGHT} in flight...`);
     const sat = await saturation(shop, shoppers.slice(0, SATURATION_CHECKOUTS));
     console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
 
+    // What saturation left in the queues (stock confirmations, analytics, email) drains first.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    console.log(`one at a time: ${ALONE_CHECKOUTS} checkouts...`);
+    const alone: { status: string; ms: number }[] = [];
+    for (const shopper of shoppers.slice(SATURATION_CHECKOUTS, SATURATION_CHECKOUTS + ALONE_CHECKOUTS))
+      alone.push(await checkOut(shop, shopper));
+    const aloneLatencies = alone.map((r) => r.ms).sort((a, b) => a - b);
+    console.log(
+      `  p50 ${round(percentile(aloneLatencies, 50))} ms, p95 ${round(percentile(aloneLatencies, 95))} ms from startCheckout to the final message`,
+    );
+
     console.log(`fixed rate: ${PACED_RATE} checkouts/s for ${PACED_SECONDS} s...`);
-    const fixed = await paced(shop, shoppers.slice(SATURATION_CHECKOUTS));
+    const fixed = await paced(shop, shoppers.slice(ALONE_CHECKOUTS + SATURATION_CHECKOUTS));
     const latencies = fixed
       .filter((r) => r.status === 'COMPLETED')
       .map((r) => r.ms)
@@ -120,7 +134,7 @@ async function main(): Promise<void> {
 
     // Let compensations and confirmations settle, then check the invariants in each service's database.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const all = [...sat.results, ...fixed];
+    const all = [...alone, ...sat.results, ...fixed];
     const completed = all.filter((r) => r.status === 'COMPLETED').length;
     const failed = all.filter((r) => r.status === 'FAILED').length;
     const [{ stuck }] = await databaseRows<{ stuck: number }>(
@@ -156,7 +170,7 @@ async function main(): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, 'checkout.json'),
-      `${JSON.stringify({ ...result, settings: { saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
+      `${JSON.stringify({ ...result, alone: { p50_ms: round(percentile(aloneLatencies, 50)), p95_ms: round(percentile(aloneLatencies, 95)) }, settings: { aloneCheckouts: ALONE_CHECKOUTS, saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
     );
     console.log(JSON.stringify(result));
   } finally {

@@ -7,7 +7,8 @@
 // exchanges) carries a unique name and is removed at the end, also on failure.
 // Ends with one line of JSON, also written to results/events.json with the date and machine.
 // `--quick` (for comparing changes): 10,000 batched events and the latency phase only, no ceilings,
-// no unbatched phase, nothing written to results/.
+// no unbatched phase, nothing written to results/. `--quick --rate=20`: the latency phase at 20
+// events/s instead of 1,000 (what one hop takes when nothing queues).
 process.env.LOG_LEVEL ??= 'warn';
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -24,11 +25,20 @@ import { Client } from 'pg';
 import type { CommittedBatch, ConsumerProcessOptions } from './events-consumer';
 
 const quick = process.argv.includes('--quick');
+const latencyRate = Number(process.argv.find((arg) => arg.startsWith('--rate='))?.slice('--rate='.length) ?? 1_000);
+if (!Number.isInteger(latencyRate) || latencyRate < 1) {
+  console.error('bench:events: --rate takes a whole number of events per second, such as --rate=20');
+  process.exit(2);
+}
+if (latencyRate !== 1_000 && !quick) {
+  console.error('bench:events: --rate goes with --quick: the full run measures the target rate, 1,000 events/s');
+  process.exit(2);
+}
 const config = {
   skus: 1_000,
   warmup: quick ? 2_000 : 5_000,
   batched: { events: quick ? 10_000 : 30_000, perTransaction: 200 },
-  latency: { ratePerSecond: 1_000, seconds: 10, producers: 2 },
+  latency: { ratePerSecond: latencyRate, seconds: 10, producers: latencyRate < 100 ? 1 : 2 },
   unbatched: { seconds: 5, producers: 4 },
   rawAmqp: { messages: 30_000, inFlight: 1_000, prefetch: 500 },
   rawPgSeconds: 4,
