@@ -36,6 +36,39 @@ const alertRules = (): { alert: string; expr: string; labels: { severity: string
 
 const compose = () => parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
 
+const dashboardExpressions = (): string[] =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'grafana', 'dashboards', 'shop.json'), 'utf8')).panels.flatMap(
+    (panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr),
+  );
+
+/** Readings every instance of a service takes of the same database or queue: two instances report the same value. */
+const SHARED_READINGS = [
+  'checkout_sagas',
+  'messaging_queue_depth',
+  'messaging_dead_letter_queue_depth',
+  'messaging_dead_letter_store_unresolved',
+  'messaging_outbox_backlog',
+  'messaging_outbox_oldest_unsent_age_seconds',
+];
+
+describe('the alert rules and the dashboard', () => {
+  it('never add up a reading that every instance takes of the same store: two instances would show it twice', () => {
+    const summed = (expression: string) =>
+      SHARED_READINGS.some((metric) => new RegExp(`sum\\s*(?:by\\s*\\([^)]*\\)\\s*)?\\(\\s*${metric}\\b`).test(expression));
+    const expressions = [...alertRules().map((rule) => rule.expr), ...dashboardExpressions()];
+    expect(expressions.filter(summed)).toEqual([]);
+    expect(summed('sum by (state) (checkout_sagas)')).toBe(true);
+  });
+
+  it('add up the saga timeouts of every checkout instance: each counts the sagas its own worker failed', () => {
+    const timeouts = [...alertRules().map((rule) => rule.expr), ...dashboardExpressions()].filter((e) =>
+      e.includes('checkout_saga_timeouts_total'),
+    );
+    expect(timeouts.length).toBeGreaterThan(1);
+    for (const expression of timeouts) expect(expression).toMatch(/^sum\(increase\(checkout_saga_timeouts_total/);
+  });
+});
+
 describe('the alert rules', () => {
   it('watch only metrics the code exports', () => {
     const exported = exportedMetrics();
