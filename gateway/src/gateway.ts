@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { type Logger, type Transport, createLogger } from '@shop/events';
-import { type Config, listen, loadConfig } from '@shop/platform';
+import { type Config, OpenedResources, listen, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createTokenVerifier } from './auth';
@@ -104,14 +104,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       mutationRateLimitPlugin(new MutationRateLimiter(settings.mutationsPerMinute)),
     ],
   });
-  try {
-    await apollo.start();
-  } catch (err) {
-    await agent.close();
-    throw err;
-  }
+  // What is open so far is closed again (last first) if a later step fails, the listen included.
+  const opened = new OpenedResources();
+  opened.add(() => agent.close());
   let subscriptions: SubscriptionService;
   try {
+    await apollo.start();
+    opened.add(() => apollo.stop());
     subscriptions = await startSubscriptionService({
       httpServer: server,
       apollo,
@@ -125,48 +124,41 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       settings: { maxPayloadBytes: settings.wsMaxPayloadBytes, ...options.subscriptions },
       transport: options.transport,
     });
-  } catch (err) {
-    await apollo.stop();
-    await agent.close();
-    throw err;
-  }
+    opened.add(() => subscriptions.stop());
 
-  app.disable('x-powered-by');
-  app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get(['/health/ready', '/health'], (_req, res) => {
-    const checks = { supergraph: apiSchema !== undefined, broker: subscriptions.isConnected() };
-    const ready = checks.supergraph && checks.broker && !stopping;
-    const status = stopping ? 'stopping' : ready ? 'ready' : 'not ready';
-    res.status(ready ? 200 : 503).json({ status, checks });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  await mountStorefrontRoutes(app, { config, logger });
-  app.use(answerHttpError(logger));
-  const answerGraphQL = graphqlHandler({
-    apollo,
-    verifyToken,
-    metrics,
-    logger,
-    maxBodyBytes: settings.maxBodyBytes,
-    origins,
-    maxTokens: settings.limits.maxTokens,
-  });
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    stripInternalHeaders(req);
-    if (isGraphQLPath(req.url)) correlateRequest(req, res, () => answerGraphQL(req, res));
-    else app(req, res);
-  });
+    app.disable('x-powered-by');
+    app.get('/health/live', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.get(['/health/ready', '/health'], (_req, res) => {
+      const checks = { supergraph: apiSchema !== undefined, broker: subscriptions.isConnected() };
+      const ready = checks.supergraph && checks.broker && !stopping;
+      const status = stopping ? 'stopping' : ready ? 'ready' : 'not ready';
+      res.status(ready ? 200 : 503).json({ status, checks });
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+    await mountStorefrontRoutes(app, { config, logger });
+    app.use(answerHttpError(logger));
+    const answerGraphQL = graphqlHandler({
+      apollo,
+      verifyToken,
+      metrics,
+      logger,
+      maxBodyBytes: settings.maxBodyBytes,
+      origins,
+      maxTokens: settings.limits.maxTokens,
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      stripInternalHeaders(req);
+      if (isGraphQLPath(req.url)) correlateRequest(req, res, () => answerGraphQL(req, res));
+      else app(req, res);
+    });
 
-  try {
     await listen(server, config.port);
   } catch (err) {
-    await subscriptions.stop();
-    await apollo.stop().catch(() => undefined);
-    await agent.close();
+    await opened.closeAll();
     throw err;
   }
   const { port } = server.address() as AddressInfo;

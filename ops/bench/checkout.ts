@@ -27,6 +27,7 @@ interface Shopper {
   client: Client;
 }
 
+const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (n: number) => Math.round(n * 10) / 10;
 
@@ -112,15 +113,14 @@ async function main(): Promise<void> {
     console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
 
     // What saturation left in the queues (stock confirmations, analytics, email) drains first.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await settle();
     console.log(`one at a time: ${ALONE_CHECKOUTS} checkouts...`);
     const alone: { status: string; ms: number }[] = [];
     for (const shopper of shoppers.slice(SATURATION_CHECKOUTS, SATURATION_CHECKOUTS + ALONE_CHECKOUTS))
       alone.push(await checkOut(shop, shopper));
     const aloneLatencies = alone.map((r) => r.ms).sort((a, b) => a - b);
-    console.log(
-      `  p50 ${round(percentile(aloneLatencies, 50))} ms, p95 ${round(percentile(aloneLatencies, 95))} ms from startCheckout to the final message`,
-    );
+    const aloneFigures = { p50_ms: round(percentile(aloneLatencies, 50)), p95_ms: round(percentile(aloneLatencies, 95)) };
+    console.log(`  p50 ${aloneFigures.p50_ms} ms, p95 ${aloneFigures.p95_ms} ms from startCheckout to the final message`);
 
     console.log(`fixed rate: ${PACED_RATE} checkouts/s for ${PACED_SECONDS} s...`);
     const fixed = await paced(shop, shoppers.slice(ALONE_CHECKOUTS + SATURATION_CHECKOUTS));
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     );
 
     // Let compensations and confirmations settle, then check the invariants in each service's database.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await settle();
     const all = [...alone, ...sat.results, ...fixed];
     const completed = all.filter((r) => r.status === 'COMPLETED').length;
     const failed = all.filter((r) => r.status === 'FAILED').length;
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, 'checkout.json'),
-      `${JSON.stringify({ ...result, alone: { p50_ms: round(percentile(aloneLatencies, 50)), p95_ms: round(percentile(aloneLatencies, 95)) }, settings: { aloneCheckouts: ALONE_CHECKOUTS, saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
+      `${JSON.stringify({ ...result, alone: aloneFigures, settings: { aloneCheckouts: ALONE_CHECKOUTS, saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
     );
     console.log(JSON.stringify(result));
   } finally {

@@ -36,10 +36,14 @@ const alertRules = (): { alert: string; expr: string; labels: { severity: string
 
 const compose = () => parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'));
 
-const dashboardExpressions = (): string[] =>
-  JSON.parse(readFileSync(join(__dirname, '..', 'grafana', 'dashboards', 'shop.json'), 'utf8')).panels.flatMap(
-    (panel: { targets: { expr: string }[] }) => panel.targets.map((target) => target.expr),
-  );
+const dashboard = (): { panels: { datasource: { uid: string }; targets: { expr: string }[] }[] } =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'grafana', 'dashboards', 'shop.json'), 'utf8'));
+
+/** Every PromQL expression of the alert rules and the dashboard's panels. */
+const allExpressions = (): string[] => [
+  ...alertRules().map((rule) => rule.expr),
+  ...dashboard().panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+];
 
 /** Readings every instance of a service takes of the same database or queue: two instances report the same value. */
 const SHARED_READINGS = [
@@ -55,15 +59,12 @@ describe('the alert rules and the dashboard', () => {
   it('never add up a reading that every instance takes of the same store: two instances would show it twice', () => {
     const summed = (expression: string) =>
       SHARED_READINGS.some((metric) => new RegExp(`sum\\s*(?:by\\s*\\([^)]*\\)\\s*)?\\(\\s*${metric}\\b`).test(expression));
-    const expressions = [...alertRules().map((rule) => rule.expr), ...dashboardExpressions()];
-    expect(expressions.filter(summed)).toEqual([]);
+    expect(allExpressions().filter(summed)).toEqual([]);
     expect(summed('sum by (state) (checkout_sagas)')).toBe(true);
   });
 
   it('add up the saga timeouts of every checkout instance: each counts the sagas its own worker failed', () => {
-    const timeouts = [...alertRules().map((rule) => rule.expr), ...dashboardExpressions()].filter((e) =>
-      e.includes('checkout_saga_timeouts_total'),
-    );
+    const timeouts = allExpressions().filter((expression) => expression.includes('checkout_saga_timeouts_total'));
     expect(timeouts.length).toBeGreaterThan(1);
     for (const expression of timeouts) expect(expression).toMatch(/^sum\(increase\(checkout_saga_timeouts_total/);
   });
@@ -91,11 +92,10 @@ describe('the alert rules', () => {
 
 describe('the Grafana dashboard', () => {
   it('draws only metrics the code exports, through the provisioned data source', () => {
-    const dashboard = JSON.parse(readFileSync(join(__dirname, '..', 'grafana', 'dashboards', 'shop.json'), 'utf8'));
     const datasource = parse(readFileSync(join(__dirname, '..', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8'));
     const exported = exportedMetrics();
     const drawn = new Set<string>();
-    for (const panel of dashboard.panels) {
+    for (const panel of dashboard().panels) {
       expect(panel.datasource.uid).toBe(datasource.datasources[0].uid);
       for (const target of panel.targets) for (const metric of metricsIn(target.expr)) drawn.add(metric);
     }

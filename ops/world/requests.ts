@@ -41,12 +41,12 @@ export async function createStockedProduct(shop: Shop, admin: Identity, product:
   );
 }
 
-/** The rows a query returns from one service's database, on a connection of its own. */
-export async function databaseRows<T>(url: string, sql: string): Promise<T[]> {
+/** The rows a query returns from one database, on a connection of its own. */
+export async function databaseRows<T>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query(sql)).rows as T[];
+    return (await client.query(sql, values)).rows as T[];
   } finally {
     await client.end();
   }

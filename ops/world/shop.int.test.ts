@@ -1,11 +1,13 @@
 import { type Server, createServer } from 'node:net';
 import { createTestDatabase, TEST_DATABASE_SERVER, uniqueName } from '@shop/events/src/testing';
 import { startProductService } from '@shop/product/src/subgraph';
-import { Client } from 'pg';
+import { databaseRows } from './requests';
 import { startShop } from './shop';
 
 // Starting fails cleanly: a port already taken makes a service or a whole shop fail at once, with
 // every connection it opened closed again, so that nothing keeps a test run from exiting.
+
+const SERVER = `${TEST_DATABASE_SERVER}/postgres`;
 
 describe('starting on a port already taken', () => {
   let occupier: Server;
@@ -27,7 +29,9 @@ describe('starting on a port already taken', () => {
       await expect(
         startProductService({ config: { port: takenPort, databaseUrl: db.url, queuePrefix: `${uniqueName('taken_port')}.` } }),
       ).rejects.toThrow(/EADDRINUSE/);
-      expect(await onServer(`select count(*)::int as n from pg_stat_activity where datname = $1`, [db.name])).toEqual([{ n: 0 }]);
+      expect(await databaseRows(SERVER, `select count(*)::int as n from pg_stat_activity where datname = $1`, [db.name])).toEqual([
+        { n: 0 },
+      ]);
     } finally {
       await db.drop();
     }
@@ -36,16 +40,6 @@ describe('starting on a port already taken', () => {
   it('a shop whose gateway cannot listen fails and removes the databases it created', async () => {
     const label = uniqueName('taken').toLowerCase();
     await expect(startShop({ label, gatewayPort: takenPort })).rejects.toThrow(/EADDRINUSE/);
-    expect(await onServer(`select datname from pg_database where datname like $1`, [`${label}%`])).toEqual([]);
+    expect(await databaseRows(SERVER, `select datname from pg_database where datname like $1`, [`${label}%`])).toEqual([]);
   }, 60_000);
 });
-
-async function onServer(sql: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: `${TEST_DATABASE_SERVER}/postgres` });
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}

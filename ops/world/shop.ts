@@ -176,11 +176,11 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     }
   };
   const folder = mkdtempSync(join(tmpdir(), 'shop-supergraph-'));
-  let startedGateway: GatewayHandles | undefined;
-  // Whatever got started is stopped again, also when starting fails half way: a test whose
-  // beforeAll failed must not leave connections and timers behind that keep jest from exiting.
-  const stopAll = async () => {
-    await startedGateway?.stop();
+  // Whatever got started is stopped again, also when starting fails half way (the gateway, started
+  // last, then never is): a test whose beforeAll failed must not leave connections and timers behind
+  // that keep jest from exiting.
+  const stopAll = async (gateway?: GatewayHandles) => {
+    await gateway?.stop();
     for (const name of SERVICE_NAMES) await stopService(name);
     for (const name of SERVICE_NAMES) await databases[name]?.drop();
     if (options.transport) await options.transport.close();
@@ -198,7 +198,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     if ('errors' in composition) throw new Error(`the subgraphs do not compose: ${composition.errors.join('; ')}`);
     const supergraphFile = join(folder, 'supergraph.graphql');
     writeFileSync(supergraphFile, composition.supergraphSdl);
-    gateway = startedGateway = await startGateway({
+    gateway = await startGateway({
       env,
       config: { port: options.gatewayPort ?? 0, queuePrefix: prefix, serviceUrls },
       supergraphFile,
@@ -235,7 +235,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       await new Promise((resolve) => setTimeout(resolve, downForMs));
       await shop.start(name);
     },
-    close: stopAll,
+    close: () => stopAll(gateway),
   };
   return shop;
 }

@@ -97,9 +97,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  // What is open so far, closed again (last first) if a later step fails: a service that cannot
-  // listen on its port must fail, not linger with its connections and timers.
-  const undo: (() => Promise<unknown>)[] = [];
+  const opened = new OpenedResources();
   try {
     const orm = await openDatabase({
       databaseUrl: config.databaseUrl,
@@ -107,13 +105,13 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
       migrations: definition.migrations,
       poolMax: config.dbPoolMax,
     });
-    undo.push(() => orm.close());
+    opened.add(() => orm.close());
     const transport =
       options.transport ?? new RabbitMqTransport({ url: config.amqpUrl, prefix: config.queuePrefix, connectionName: serviceName, logger });
-    undo.push(() => transport.close());
+    opened.add(() => transport.close());
     await transport.connect();
     const bus = new MessageBus({ service: definition.name, orm, transport, logger, registry, subscriptions: definition.subscriptions });
-    undo.push(() => bus.stop());
+    opened.add(() => bus.stop());
     await bus.start();
     const services = new InternalClient({ caller: serviceName, signingKey: config.internalSigningKey });
 
@@ -126,7 +124,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     });
     await apollo.start();
-    undo.push(() => apollo.stop());
+    opened.add(() => apollo.stop());
 
     let stopping = false;
     const app = express();
@@ -214,8 +212,25 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
       logger.warn(`${serviceName}: INSECURE_SKIP_SIGNATURE_CHECK is set: unsigned requests are answered as anonymous (benchmarks only)`);
     return handles;
   } catch (err) {
-    for (const step of undo.reverse()) await step().catch(() => undefined);
+    await opened.closeAll();
     throw err;
+  }
+}
+
+/**
+ * What a start has opened so far (connections, servers, timers), closed again, last first, when a
+ * later step fails: a service that cannot start must fail, not linger and keep its process alive.
+ */
+export class OpenedResources {
+  private readonly closers: (() => Promise<unknown>)[] = [];
+
+  add(close: () => Promise<unknown>): void {
+    this.closers.push(close);
+  }
+
+  /** Closes everything added, last first; one that fails to close does not keep the others open. */
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
   }
 }
 

@@ -55,7 +55,6 @@ async function announced(target: TestSubgraph, contract: MessageContract, orderI
   return rows.map((r) => r.payload);
 }
 
-/** Collects what reaches the broker for these message types, through a queue of the test's own. */
 function newOrder(customerId: string): DataOf<typeof CreateOrder> {
   return {
     orderId: randomUUID(),
