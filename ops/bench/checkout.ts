@@ -3,15 +3,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Watched, connectClient } from '@shop/gateway/src/subscriptions/testing';
-import { type Identity, SERVICE_NAMES } from '@shop/platform';
+import { type Identity, SERVICE_NAMES, type ServiceName } from '@shop/platform';
 import type { Client } from 'graphql-ws';
 import { createStockedProduct, databaseRows, ok } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
+import { cpuOf, cpuSince, machineCpu, pidsNamed } from './cpu';
 
 // `npm run bench:checkout`: many customers checking out at once through the gateway, each
 // watching its checkout over graphql-ws. Every service runs as its own process; the gateway and
 // the load generator share this one. Prints what it measured, then one JSON line.
 
+/** Checked out first and not measured: a fresh process runs its first requests and messages on cold code. */
+const WARMUP_CHECKOUTS = Number(process.env.BENCH_WARMUP_CHECKOUTS ?? 100);
 const SATURATION_CHECKOUTS = Number(process.env.BENCH_SATURATION_CHECKOUTS ?? 400);
 const SATURATION_IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 60);
 const PACED_RATE = 50;
@@ -66,6 +69,116 @@ async function checkOut(shop: Shop, shopper: Shopper): Promise<{ status: string;
   return { status: last?.status ?? 'NONE', ms: performance.now() - started };
 }
 
+interface CostSample {
+  at: number;
+  machine: number;
+  /** This process: the gateway and the load generator. */
+  gateway: number;
+  services: Map<number, number>;
+  postgres: Map<number, number>;
+  rabbitmq: Map<number, number>;
+  /** Rows in each service's outbox (messages published) and inbox (messages consumed). */
+  messages: Record<ServiceName, { published: number; consumed: number }>;
+}
+
+interface Cost {
+  /** CPU milliseconds per completed checkout, by process. */
+  cpuMs: Record<string, number>;
+  /** Messages per completed checkout, by service. */
+  messages: Record<ServiceName, { published: number; consumed: number }>;
+  machineBusyCores: number;
+  otherWorkCores: number;
+}
+
+/**
+ * What checkouts cost, measured from here until the returned function is called: the CPU of each
+ * service's process, of this one (gateway and load generator), of the PostgreSQL backends serving
+ * the shop's databases and of the whole broker; and how many messages each service published and
+ * consumed. Where the CPU goes bounds how many checkouts two cores can take.
+ */
+async function measureCost(shop: Shop): Promise<{ loadEnded: () => void; cost: (checkouts: number) => Promise<Cost> }> {
+  const services = SERVICE_NAMES.map((name) => {
+    const pid = shop.pid(name);
+    if (pid === undefined) throw new Error(`${name} runs in the bench's process: every service must run in its own to be measured`);
+    return { name, pid };
+  });
+  const rabbitmq = pidsNamed('beam.smp');
+  const databaseNames = SERVICE_NAMES.map((name) => shop.databases[name].name);
+  const sample = async (): Promise<CostSample> => {
+    const backends = await databaseRows<{ pid: number }>(
+      shop.databases.checkout.url,
+      'select pid from pg_stat_activity where datname = any($1)',
+      [databaseNames],
+    );
+    const messages = {} as CostSample['messages'];
+    for (const name of SERVICE_NAMES) {
+      const [counts] = await databaseRows<{ published: number; consumed: number }>(
+        shop.databases[name].url,
+        'select (select count(*) from outbox)::int as published, (select count(*) from processed_events)::int as consumed',
+      );
+      messages[name] = counts;
+    }
+    const { user, system } = process.cpuUsage();
+    return {
+      at: performance.now(),
+      machine: machineCpu(),
+      gateway: (user + system) / 1e6,
+      services: cpuOf(services.map(({ pid }) => pid)),
+      postgres: cpuOf(backends.map(({ pid }) => pid)),
+      rabbitmq: cpuOf(rabbitmq),
+      messages,
+    };
+  };
+  const start = await sample();
+  // How busy the machine was is read over the load only, not over the drain after it.
+  let loadEnd = { at: 0, machine: 0 };
+  const loadEnded = () => {
+    loadEnd = { at: performance.now(), machine: machineCpu() };
+  };
+  const cost = async (checkouts: number): Promise<Cost> => {
+    const end = await sample();
+    const perCheckout = (seconds: number) => round((seconds * 1000) / checkouts);
+    const cpuMs: Record<string, number> = {};
+    for (const { name, pid } of services) cpuMs[name] = perCheckout((end.services.get(pid) ?? 0) - (start.services.get(pid) ?? 0));
+    cpuMs['gateway and load generator'] = perCheckout(end.gateway - start.gateway);
+    cpuMs.PostgreSQL = perCheckout(cpuSince(start.postgres, end.postgres));
+    cpuMs.RabbitMQ = perCheckout(cpuSince(start.rabbitmq, end.rabbitmq));
+    const ours = Object.values(cpuMs).reduce((a, b) => a + b, 0);
+    const busy = (loadEnd.machine - start.machine) / ((loadEnd.at - start.at) / 1000);
+    // Other work: what the machine spent beyond the shop, over the whole window (load and drain).
+    const otherWork = (end.machine - start.machine - (ours * checkouts) / 1000) / ((end.at - start.at) / 1000);
+    const messages = Object.fromEntries(
+      SERVICE_NAMES.map((name) => [
+        name,
+        {
+          published: round((end.messages[name].published - start.messages[name].published) / checkouts),
+          consumed: round((end.messages[name].consumed - start.messages[name].consumed) / checkouts),
+        },
+      ]),
+    ) as Cost['messages'];
+    return {
+      cpuMs: { ...cpuMs, total: round(ours) },
+      messages,
+      machineBusyCores: round(busy),
+      otherWorkCores: round(Math.max(0, otherWork)),
+    };
+  };
+  return { loadEnded, cost };
+}
+
+function describeCost({ cpuMs, messages, machineBusyCores, otherWorkCores }: Cost): string {
+  const { total, ...byProcess } = cpuMs;
+  const cores = cpus().length;
+  return [
+    `  CPU per completed checkout, ms: ${Object.entries(byProcess)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, ms]) => `${name} ${ms}`)
+      .join(', ')}; total ${total}, so ${cores} cores take at most ${round((cores * 1000) / total)} checkouts/s`,
+    `  machine busy ${machineBusyCores} of ${cores} cores under load, other work took ${otherWorkCores} of them`,
+    `  messages per checkout, published / consumed: ${SERVICE_NAMES.map((name) => `${name} ${messages[name].published} / ${messages[name].consumed}`).join(', ')}`,
+  ].join('\n');
+}
+
 async function saturation(shop: Shop, shoppers: Shopper[]): Promise<{ perSecond: number; results: { status: string; ms: number }[] }> {
   const results: { status: string; ms: number }[] = [];
   let next = 0;
@@ -103,17 +216,24 @@ async function main(): Promise<void> {
   try {
     const skus = await createCatalogue(shop);
     const pacedCount = PACED_RATE * PACED_SECONDS;
-    const total = ALONE_CHECKOUTS + SATURATION_CHECKOUTS + pacedCount;
+    const total = WARMUP_CHECKOUTS + ALONE_CHECKOUTS + SATURATION_CHECKOUTS + pacedCount;
     console.log(`preparing ${total} customers with a cart and a graphql-ws connection...`);
     const shoppers = await prepareShoppers(shop, skus, total);
     clients.push(...shoppers.map((s) => s.client));
 
-    console.log(`saturation: ${SATURATION_CHECKOUTS} checkouts, ${SATURATION_IN_FLIGHT} in flight...`);
-    const sat = await saturation(shop, shoppers.slice(0, SATURATION_CHECKOUTS));
-    console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
-
-    // What saturation left in the queues (stock confirmations, analytics, email) drains first.
+    console.log(`warm-up: ${WARMUP_CHECKOUTS} checkouts, not measured...`);
+    const warmup = await saturation(shop, shoppers.splice(0, WARMUP_CHECKOUTS));
     await settle();
+
+    console.log(`saturation: ${SATURATION_CHECKOUTS} checkouts, ${SATURATION_IN_FLIGHT} in flight...`);
+    const measuring = await measureCost(shop);
+    const sat = await saturation(shop, shoppers.slice(0, SATURATION_CHECKOUTS));
+    measuring.loadEnded();
+    console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
+    // What saturation left in the queues (stock confirmations, analytics, email) drains first, and counts.
+    await settle();
+    const cost = await measuring.cost(sat.results.filter((r) => r.status === 'COMPLETED').length);
+    console.log(describeCost(cost));
     console.log(`one at a time: ${ALONE_CHECKOUTS} checkouts...`);
     const alone: { status: string; ms: number }[] = [];
     for (const shopper of shoppers.slice(SATURATION_CHECKOUTS, SATURATION_CHECKOUTS + ALONE_CHECKOUTS))
@@ -134,7 +254,7 @@ async function main(): Promise<void> {
 
     // Let compensations and confirmations settle, then check the invariants in each service's database.
     await settle();
-    const all = [...alone, ...sat.results, ...fixed];
+    const all = [...warmup.results, ...alone, ...sat.results, ...fixed];
     const completed = all.filter((r) => r.status === 'COMPLETED').length;
     const failed = all.filter((r) => r.status === 'FAILED').length;
     const [{ stuck }] = await databaseRows<{ stuck: number }>(
@@ -170,7 +290,7 @@ async function main(): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, 'checkout.json'),
-      `${JSON.stringify({ ...result, alone: aloneFigures, settings: { aloneCheckouts: ALONE_CHECKOUTS, saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
+      `${JSON.stringify({ ...result, alone: aloneFigures, cost, settings: { warmupCheckouts: WARMUP_CHECKOUTS, aloneCheckouts: ALONE_CHECKOUTS, saturationCheckouts: SATURATION_CHECKOUTS, inFlight: SATURATION_IN_FLIGHT, pacedRate: PACED_RATE, pacedSeconds: PACED_SECONDS }, date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverageAtStart: load } }, null, 2)}\n`,
     );
     console.log(JSON.stringify(result));
   } finally {

@@ -12,7 +12,6 @@
 process.env.LOG_LEVEL ??= 'warn';
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { TEST_AMQP_URL, createTestDatabase, type TestDatabase, waitFor } from '@
 import { type LedgerWorld, openLedgerWorld } from '@shop/events/src/testing/ledger';
 import amqplib from 'amqplib';
 import { Client } from 'pg';
+import { cpuOf, cpuSince, machineCpu, pidsNamed, processCpu } from './cpu';
 import type { CommittedBatch, ConsumerProcessOptions } from './events-consumer';
 
 const quick = process.argv.includes('--quick');
@@ -181,36 +181,6 @@ class PublishNotingTransport extends DelegatingTransport {
   }
 }
 
-/** CPU seconds a process has used so far, from /proc (in ticks of 10 ms); 0 once it is gone. */
-function processCpu(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds the whole machine has spent busy so far. */
-function machineCpu(): number {
-  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq) / 100;
-}
-
-function pidsNamed(name: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    });
-}
-
 /**
  * Where the CPU of a phase went, per event: this process (the producer's writes and its relay),
  * the consumer process, the PostgreSQL backends serving the bench's databases and RabbitMQ (the
@@ -228,7 +198,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       machine: machineCpu(),
       producer: (user + system) / 1e6,
       consumer: processCpu(consumer.pid),
-      postgres: new Map(backends.map(({ pid }) => [pid, processCpu(pid)])),
+      postgres: cpuOf(backends.map(({ pid }) => pid)),
       rabbitmq: rabbitmq.reduce((sum, pid) => sum + processCpu(pid), 0),
     };
   };
@@ -239,8 +209,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
     const used = {
       producer: end.producer - start.producer,
       consumer: end.consumer - start.consumer,
-      // A backend that connected during the phase spent all its CPU in it.
-      postgres: [...end.postgres].reduce((sum, [pid, cpu]) => sum + cpu - (start.postgres.get(pid) ?? 0), 0),
+      postgres: cpuSince(start.postgres, end.postgres),
       rabbitmq: end.rabbitmq - start.rabbitmq,
     };
     const perEvent = (key: keyof typeof used) => `${round((used[key] / events) * 1e6)} us`;

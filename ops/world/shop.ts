@@ -75,6 +75,8 @@ export interface Shop {
   /** Stops one service gracefully and starts it again on the same database and port. */
   restart(name: ServiceName, options?: { downForMs?: number }): Promise<void>;
   stop(name: ServiceName): Promise<void>;
+  /** The process id of a service run as a child process; undefined for one in this process. */
+  pid(name: ServiceName): number | undefined;
   /** SIGKILL for a service run as a child process: no shutdown, nothing flushed. */
   kill(name: ServiceName): Promise<void>;
   start(name: ServiceName): Promise<void>;
@@ -223,6 +225,7 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       return (await response.json()) as GraphQLResponse<never>;
     },
     stop: stopService,
+    pid: (name) => children.get(name)?.pid,
     async kill(name) {
       const child = children.get(name);
       if (!child) throw new Error(`${name} runs in this process: only a service started as a child process can be killed`);
