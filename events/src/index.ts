@@ -25,7 +25,11 @@ export * from './transport/transport';
 
 import { DeadLetter } from './dead-letters/dead-letter.entity';
 import { ProcessedEvent } from './inbox/processed-event.entity';
+import { outboxWriter } from './outbox/outbox';
 import { OutboxMessage } from './outbox/outbox-message.entity';
 
 /** The entities every service's ORM configuration lists beside its own. */
 export const messagingEntities = [OutboxMessage, ProcessedEvent, DeadLetter];
+
+/** The event subscribers every service's ORM configuration lists: the outbox is written as the unit of work flushes. */
+export const messagingSubscribers = [outboxWriter];

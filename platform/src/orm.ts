@@ -1,7 +1,7 @@
 import { type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { MigrationObject } from '@mikro-orm/core';
-import { messagingEntities, messagingMigrations } from '@shop/events';
+import { messagingEntities, messagingMigrations, messagingSubscribers } from '@shop/events';
 import { Client } from 'pg';
 
 export interface OrmOptions {
@@ -20,6 +20,7 @@ export async function openDatabase(options: OrmOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({
     clientUrl: options.databaseUrl,
     entities: [...messagingEntities, ...options.entities],
+    subscribers: messagingSubscribers,
     extensions: [Migrator],
     migrations: { migrationsList: [...messagingMigrations, ...options.migrations], transactional: true, silent: true },
     pool: { min: 0, max: options.poolMax },

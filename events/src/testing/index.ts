@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import type { MessageContract } from '../contract';
 import { exchangeOf } from '../contract';
 import type { Envelope } from '../envelope';
-import { messagingEntities } from '../index';
+import { messagingEntities, messagingSubscribers } from '../index';
 import type { Transport } from '../transport/transport';
 import { messagingMigrations } from '../migrations';
 
@@ -51,6 +51,7 @@ export async function openTestOrm(url: string, options: { entities?: EntitySchem
   const orm = await MikroORM.init({
     clientUrl: url,
     entities: [...messagingEntities, ...(options.entities ?? [])],
+    subscribers: messagingSubscribers,
     extensions: [Migrator],
     migrations: { migrationsList: messagingMigrations, transactional: true, silent: true },
     pool: { min: 0, max: 4 },
