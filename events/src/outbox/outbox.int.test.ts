@@ -11,21 +11,13 @@ describe('Outbox.publish', () => {
   let orm: MikroORM;
   const outbox = new Outbox('product-service');
   const priceChange = (sku: string) => ({ sku, oldPrice: '1.00', newPrice: '2.00', currency: 'GBP' });
+  /** The outbox's rows in id order: the columns the writer fills in, and whether the row was sent. */
   const rows = () =>
     orm.em
       .getConnection()
-      .execute<
-        {
-          message_id: string;
-          message_type: string;
-          exchange: string;
-          routing_key: string;
-          mandatory: boolean;
-          aggregate_key: string;
-          payload: Record<string, unknown>;
-          sent_at: Date | null;
-        }[]
-      >('select message_id, message_type, exchange, routing_key, mandatory, aggregate_key, payload, sent_at from outbox order by id');
+      .execute<Record<string, unknown>[]>(
+        'select message_id, message_type, exchange, routing_key, mandatory, aggregate_key, payload, sent_at from outbox order by id',
+      );
 
   beforeAll(async () => {
     db = await createTestDatabase('outbox');
