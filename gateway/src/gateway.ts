@@ -7,7 +7,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { type Logger, type Transport, createLogger } from '@shop/events';
-import { type Config, OpenedResources, listen, loadConfig } from '@shop/platform';
+import { type Config, OpenedResources, createSubgraphAgent, listen, loadConfig } from '@shop/platform';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createTokenVerifier } from './auth';
@@ -19,7 +19,7 @@ import { OriginPolicy } from './security/origins';
 import { MutationRateLimiter, mutationRateLimitPlugin } from './security/rate-limit';
 import { type GatewaySettings, loadGatewaySettings } from './settings';
 import { mountStorefrontRoutes } from './storefront-routes';
-import { SignedDataSource, SubgraphFetcher, correlateRequest, createSubgraphAgent } from './subgraph-fetch';
+import { SignedDataSource, SubgraphFetcher, correlateRequest } from './subgraph-fetch';
 import { type SubscriptionService, type SubscriptionSettings, startSubscriptionService } from './subscriptions/subscription-service';
 import { subgraphsOnDisk } from './supergraph';
 

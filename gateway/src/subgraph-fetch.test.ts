@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Identity, verifyInternalRequest } from '@shop/platform';
+import { type Identity, createSubgraphAgent, verifyInternalRequest } from '@shop/platform';
 import { createGatewayMetrics } from './metrics';
-import { SubgraphFetcher, createSubgraphAgent, handoffHeaders } from './subgraph-fetch';
+import { SubgraphFetcher, handoffHeaders } from './subgraph-fetch';
 
 // A subgraph stand-in that checks each request's internal signature the way subgraphs do, and
 // answers a little later so that fetches made together are in flight together.

@@ -4,7 +4,7 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import { CORRELATION_ID_HEADER, SpanKind, TRACE_HEADERS, acceptedCorrelationId, inSpan, traceHttpRequest } from '@shop/events';
 import { type Identity, signInternalRequest } from '@shop/platform';
 import { GraphQLError } from 'graphql';
-import { Agent, request } from 'undici';
+import { type Agent, request } from 'undici';
 import type { GatewayMetrics } from './metrics';
 
 /** What every gateway operation carries: the client identity verified from its token, or null. */
@@ -45,21 +45,6 @@ export function handoffHeaders(identity: Identity | null, shareable: boolean): R
     ...(identity ? { [IDENTITY_HANDOFF]: encodeURIComponent(JSON.stringify(identity)) } : {}),
     ...(shareable ? { [SHAREABLE_HANDOFF]: 'yes' } : {}),
   };
-}
-
-/**
- * Keep-alive connections to the subgraphs. The subgraphs are single-threaded Node processes on a
- * 2-core machine: a bounded pool of warm connections per subgraph is all the parallelism they can
- * use, and HTTP pipelining would only queue fast answers behind slow ones on one socket.
- */
-export function createSubgraphAgent(): Agent {
-  return new Agent({
-    connections: 32,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
 }
 
 /** A subgraph's answer, read whole so that identical fetches in flight can share it. */

@@ -1,5 +1,6 @@
 import { CORRELATION_ID_HEADER } from '@shop/events';
 import { GraphQLError } from 'graphql';
+import { Agent, request } from 'undici';
 import { type Identity, signInternalRequest } from './identity';
 
 export interface GraphQLResponse<T> {
@@ -11,10 +12,29 @@ export interface InternalClientOptions {
   /** Who is calling, e.g. `cart-service`. */
   caller: string;
   signingKey: string;
+  /** How long to wait for the answer to start, and then for each part of it (5 s). */
   timeoutMs?: number;
   /** The request this call serves, so the callee's logs and messages carry the same correlation id. */
   correlationId?: string;
 }
+
+/**
+ * Keep-alive connections to the subgraphs. The subgraphs are single-threaded Node processes on a
+ * 2-core machine: a bounded pool of warm connections per subgraph is all the parallelism they can
+ * use, and HTTP pipelining would only queue fast answers behind slow ones on one socket.
+ */
+export function createSubgraphAgent(): Agent {
+  return new Agent({
+    connections: 32,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+}
+
+/** One pool of connections for every internal call of this process. */
+const agent = createSubgraphAgent();
 
 /**
  * A service calling another subgraph for a customer (cart reading product and stock, checkout
@@ -50,9 +70,12 @@ export class InternalClient {
       path: target.pathname + target.search,
       body,
     });
-    let response: Response;
+    // undici's request rather than fetch: fetch's web streams and abort signal cost a few times
+    // the CPU of the call itself, and services make such a call on every checkout.
+    let result: GraphQLResponse<T> | null;
+    let status: number;
     try {
-      response = await fetch(target, {
+      const response = await request(target, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -60,13 +83,16 @@ export class InternalClient {
           ...(this.options.correlationId ? { [CORRELATION_ID_HEADER]: this.options.correlationId } : {}),
         },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+        dispatcher: agent,
+        headersTimeout: this.options.timeoutMs ?? 5_000,
+        bodyTimeout: this.options.timeoutMs ?? 5_000,
       });
+      status = response.statusCode;
+      result = (await response.body.json().catch(() => null)) as GraphQLResponse<T> | null;
     } catch (err) {
       throw unavailable(target, (err as Error).message);
     }
-    const result = (await response.json().catch(() => null)) as GraphQLResponse<T> | null;
-    if (!result || (!result.data && !result.errors)) throw unavailable(target, `HTTP ${response.status}`);
+    if (!result || (!result.data && !result.errors)) throw unavailable(target, `HTTP ${status}`);
     return result;
   }
 }
