@@ -7,7 +7,7 @@ import { type Identity, SERVICE_NAMES, type ServiceName } from '@shop/platform';
 import type { Client } from 'graphql-ws';
 import { createStockedProduct, databaseRows, ok } from '../world/requests';
 import { type Shop, startShop } from '../world/shop';
-import { cpuOf, cpuSince, machineCpu, pidsNamed } from './cpu';
+import { cpuOf, cpuSince, machineCpu, pidsNamed, processCpu } from './cpu';
 
 // `npm run bench:checkout`: many customers checking out at once through the gateway, each
 // watching its checkout over graphql-ws. Every service runs as its own process; the gateway and
@@ -74,7 +74,7 @@ interface CostSample {
   machine: number;
   /** This process: the gateway and the load generator. */
   gateway: number;
-  services: Map<number, number>;
+  services: Record<ServiceName, number>;
   postgres: Map<number, number>;
   rabbitmq: Map<number, number>;
   /** Rows in each service's outbox (messages published) and inbox (messages consumed). */
@@ -91,12 +91,13 @@ interface Cost {
 }
 
 /**
- * What checkouts cost, measured from here until the returned function is called: the CPU of each
- * service's process, of this one (gateway and load generator), of the PostgreSQL backends serving
- * the shop's databases and of the whole broker; and how many messages each service published and
- * consumed. Where the CPU goes bounds how many checkouts two cores can take.
+ * What checkouts cost, measured from here until the cost is read: the CPU of each service's
+ * process, of this one (gateway and load generator), of the PostgreSQL backends serving the shop's
+ * databases and of the whole broker; and how many messages each service published and consumed.
+ * Where the CPU goes bounds how many checkouts two cores can take. Call the function it resolves
+ * with when the load stops, and read the cost that returns once the load's queues have drained.
  */
-async function measureCost(shop: Shop): Promise<{ loadEnded: () => void; cost: (checkouts: number) => Promise<Cost> }> {
+async function measureCost(shop: Shop): Promise<() => (checkouts: number) => Promise<Cost>> {
   const services = SERVICE_NAMES.map((name) => {
     const pid = shop.pid(name);
     if (pid === undefined) throw new Error(`${name} runs in the bench's process: every service must run in its own to be measured`);
@@ -123,47 +124,46 @@ async function measureCost(shop: Shop): Promise<{ loadEnded: () => void; cost: (
       at: performance.now(),
       machine: machineCpu(),
       gateway: (user + system) / 1e6,
-      services: cpuOf(services.map(({ pid }) => pid)),
+      services: Object.fromEntries(services.map(({ name, pid }) => [name, processCpu(pid)])) as Record<ServiceName, number>,
       postgres: cpuOf(backends.map(({ pid }) => pid)),
       rabbitmq: cpuOf(rabbitmq),
       messages,
     };
   };
   const start = await sample();
-  // How busy the machine was is read over the load only, not over the drain after it.
-  let loadEnd = { at: 0, machine: 0 };
   const loadEnded = () => {
-    loadEnd = { at: performance.now(), machine: machineCpu() };
-  };
-  const cost = async (checkouts: number): Promise<Cost> => {
-    const end = await sample();
-    const perCheckout = (seconds: number) => round((seconds * 1000) / checkouts);
-    const cpuMs: Record<string, number> = {};
-    for (const { name, pid } of services) cpuMs[name] = perCheckout((end.services.get(pid) ?? 0) - (start.services.get(pid) ?? 0));
-    cpuMs['gateway and load generator'] = perCheckout(end.gateway - start.gateway);
-    cpuMs.PostgreSQL = perCheckout(cpuSince(start.postgres, end.postgres));
-    cpuMs.RabbitMQ = perCheckout(cpuSince(start.rabbitmq, end.rabbitmq));
-    const ours = Object.values(cpuMs).reduce((a, b) => a + b, 0);
-    const busy = (loadEnd.machine - start.machine) / ((loadEnd.at - start.at) / 1000);
-    // Other work: what the machine spent beyond the shop, over the whole window (load and drain).
-    const otherWork = (end.machine - start.machine - (ours * checkouts) / 1000) / ((end.at - start.at) / 1000);
-    const messages = Object.fromEntries(
-      SERVICE_NAMES.map((name) => [
-        name,
-        {
-          published: round((end.messages[name].published - start.messages[name].published) / checkouts),
-          consumed: round((end.messages[name].consumed - start.messages[name].consumed) / checkouts),
-        },
-      ]),
-    ) as Cost['messages'];
-    return {
-      cpuMs: { ...cpuMs, total: round(ours) },
-      messages,
-      machineBusyCores: round(busy),
-      otherWorkCores: round(Math.max(0, otherWork)),
+    // How busy the machine was is read over the load only, not over the drain after it.
+    const loadEnd = { at: performance.now(), machine: machineCpu() };
+    return async (checkouts: number): Promise<Cost> => {
+      const end = await sample();
+      const perCheckout = (seconds: number) => round((seconds * 1000) / checkouts);
+      const cpuMs: Record<string, number> = {};
+      for (const name of SERVICE_NAMES) cpuMs[name] = perCheckout(end.services[name] - start.services[name]);
+      cpuMs['gateway and load generator'] = perCheckout(end.gateway - start.gateway);
+      cpuMs.PostgreSQL = perCheckout(cpuSince(start.postgres, end.postgres));
+      cpuMs.RabbitMQ = perCheckout(cpuSince(start.rabbitmq, end.rabbitmq));
+      const ours = Object.values(cpuMs).reduce((a, b) => a + b, 0);
+      const busy = (loadEnd.machine - start.machine) / ((loadEnd.at - start.at) / 1000);
+      // Other work: what the machine spent beyond the shop, over the whole window (load and drain).
+      const otherWork = (end.machine - start.machine - (ours * checkouts) / 1000) / ((end.at - start.at) / 1000);
+      const messages = Object.fromEntries(
+        SERVICE_NAMES.map((name) => [
+          name,
+          {
+            published: round((end.messages[name].published - start.messages[name].published) / checkouts),
+            consumed: round((end.messages[name].consumed - start.messages[name].consumed) / checkouts),
+          },
+        ]),
+      ) as Cost['messages'];
+      return {
+        cpuMs: { ...cpuMs, total: round(ours) },
+        messages,
+        machineBusyCores: round(busy),
+        otherWorkCores: round(Math.max(0, otherWork)),
+      };
     };
   };
-  return { loadEnded, cost };
+  return loadEnded;
 }
 
 function describeCost({ cpuMs, messages, machineBusyCores, otherWorkCores }: Cost): string {
@@ -226,13 +226,13 @@ async function main(): Promise<void> {
     await settle();
 
     console.log(`saturation: ${SATURATION_CHECKOUTS} checkouts, ${SATURATION_IN_FLIGHT} in flight...`);
-    const measuring = await measureCost(shop);
+    const loadEnded = await measureCost(shop);
     const sat = await saturation(shop, shoppers.slice(0, SATURATION_CHECKOUTS));
-    measuring.loadEnded();
+    const costAfterDrain = loadEnded();
     console.log(`  ${round(sat.perSecond)} completed checkouts/s`);
     // What saturation left in the queues (stock confirmations, analytics, email) drains first, and counts.
     await settle();
-    const cost = await measuring.cost(sat.results.filter((r) => r.status === 'COMPLETED').length);
+    const cost = await costAfterDrain(sat.results.filter((r) => r.status === 'COMPLETED').length);
     console.log(describeCost(cost));
     console.log(`one at a time: ${ALONE_CHECKOUTS} checkouts...`);
     const alone: { status: string; ms: number }[] = [];

@@ -39,4 +39,7 @@ export function cpuSince(start: Map<number, number>, end: Map<number, number>): 
   return [...end].reduce((sum, [pid, cpu]) => sum + cpu - (start.get(pid) ?? 0), 0);
 }
 
-export const cpuOf = (pids: number[]): Map<number, number> => new Map(pids.map((pid) => [pid, processCpu(pid)]));
+/** A reading of several processes' CPU seconds so far, by process id, for `cpuSince`. */
+export function cpuOf(pids: number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, processCpu(pid)]));
+}

@@ -199,7 +199,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: (user + system) / 1e6,
       consumer: processCpu(consumer.pid),
       postgres: cpuOf(backends.map(({ pid }) => pid)),
-      rabbitmq: rabbitmq.reduce((sum, pid) => sum + processCpu(pid), 0),
+      rabbitmq: cpuOf(rabbitmq),
     };
   };
   const start = await sample();
@@ -210,7 +210,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: end.producer - start.producer,
       consumer: end.consumer - start.consumer,
       postgres: cpuSince(start.postgres, end.postgres),
-      rabbitmq: end.rabbitmq - start.rabbitmq,
+      rabbitmq: cpuSince(start.rabbitmq, end.rabbitmq),
     };
     const perEvent = (key: keyof typeof used) => `${round((used[key] / events) * 1e6)} us`;
     const busy = end.machine - start.machine;
