@@ -10,13 +10,15 @@ import {
   DelegatingTransport,
   type Delivery,
   MessageBus,
+  ProductPriceChanged,
   type QueueSpec,
   RabbitMqTransport,
   type Transport,
   createLogger,
+  on,
 } from '@shop/events';
 import { TEST_AMQP_URL, openTestOrm } from '@shop/events/src/testing';
-import { ledgerSubscriptions, testRetryPolicy } from '@shop/events/src/testing/ledger';
+import { testRetryPolicy } from '@shop/events/src/testing/ledger';
 
 export interface ConsumerProcessOptions {
   dbUrl: string;
@@ -31,6 +33,19 @@ export interface CommittedBatch {
   deliveredAt: number[];
   at: number;
 }
+
+/**
+ * The real effect of each event: one UPDATE of its SKU's counter in the consumer's database (the
+ * bench seeds a row per SKU), through the handler's unit of work. A handler run twice counts twice,
+ * which the bench's check against the inbox would show.
+ */
+const countPriceChanges = [
+  on(ProductPriceChanged, async (message, { em }) => {
+    await em
+      .getConnection()
+      .execute('update ledger set value = value + 1 where sku = ?', [message.data.sku], 'run', em.getTransactionContext());
+  }),
+];
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -65,7 +80,7 @@ async function main(): Promise<void> {
     transport: new DeliveryNotingTransport(transport, deliveredAt),
     logger,
     retryPolicy: testRetryPolicy,
-    subscriptions: ledgerSubscriptions(),
+    subscriptions: countPriceChanges,
     consumer: {
       maxBatch,
       concurrentBatches,

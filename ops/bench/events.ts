@@ -183,15 +183,19 @@ class PublishNotingTransport extends DelegatingTransport {
 
 /**
  * Where the CPU of a phase went, per event: this process (the producer's writes and its relay),
- * the consumer process, the PostgreSQL backends serving the bench's databases and RabbitMQ (the
- * whole broker); and how busy the machine was, other work included: it may be shared.
+ * the consumer process, the PostgreSQL backends serving the bench's databases (and of them, the
+ * producer's) and RabbitMQ (the whole broker); and how busy the machine was, other work included:
+ * it may be shared.
  */
 async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promise<(events: number) => Promise<string>> {
   const rabbitmq = pidsNamed('beam.smp');
   const sample = async () => {
     const backends = await world.productOrm.em
       .getConnection()
-      .execute<{ pid: number }[]>('select pid from pg_stat_activity where datname in (?, ?)', [world.productDb.name, world.cartDb.name]);
+      .execute<{ pid: number; datname: string }[]>('select pid, datname from pg_stat_activity where datname in (?, ?)', [
+        world.productDb.name,
+        world.cartDb.name,
+      ]);
     const { user, system } = process.cpuUsage();
     return {
       at: performance.now(),
@@ -199,6 +203,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: (user + system) / 1e6,
       consumer: processCpu(consumer.pid),
       postgres: cpuOf(backends.map(({ pid }) => pid)),
+      producerDatabase: cpuOf(backends.filter(({ datname }) => datname === world.productDb.name).map(({ pid }) => pid)),
       rabbitmq: cpuOf(rabbitmq),
     };
   };
@@ -210,13 +215,15 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: end.producer - start.producer,
       consumer: end.consumer - start.consumer,
       postgres: cpuSince(start.postgres, end.postgres),
+      producerDatabase: cpuSince(start.producerDatabase, end.producerDatabase),
       rabbitmq: cpuSince(start.rabbitmq, end.rabbitmq),
     };
     const perEvent = (key: keyof typeof used) => `${round((used[key] / events) * 1e6)} us`;
     const busy = end.machine - start.machine;
     const ours = used.producer + used.consumer + used.postgres + used.rabbitmq;
     return (
-      `CPU per event: producer and relay ${perEvent('producer')}, consumer ${perEvent('consumer')}, PostgreSQL ${perEvent('postgres')}, ` +
+      `CPU per event: producer and relay ${perEvent('producer')}, consumer ${perEvent('consumer')}, ` +
+      `PostgreSQL ${perEvent('postgres')} (the producer's database ${perEvent('producerDatabase')}), ` +
       `RabbitMQ ${perEvent('rabbitmq')}; machine busy ${round(busy / seconds, 2)} of ${cpus().length} cores, ` +
       `${round(Math.max(0, busy - ours) / seconds, 2)} of them other work`
     );
@@ -283,6 +290,9 @@ async function main(): Promise<void> {
     log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${loadAtStart.join(' ')}`);
     const world = await openLedgerWorld('bench_events');
     cleanups.push({ what: 'the ledger world', run: () => world.close() });
+    await world.cartOrm.em
+      .getConnection()
+      .execute(`insert into ledger (sku) select 'SKU-' || i from generate_series(0, ${config.skus - 1}) as i`);
     const rawPgDb = await createTestDatabase('bench_events_rawpg');
     cleanups.push({ what: `database ${rawPgDb.name}`, run: () => rawPgDb.drop() });
     log(`databases ${world.productDb.name}, ${world.cartDb.name}, ${rawPgDb.name}; queue prefix ${world.prefix}`);
@@ -295,7 +305,7 @@ async function main(): Promise<void> {
     await world.startProducer({ transport: new PublishNotingTransport(await world.openTransport('product'), () => consumer.tracker) });
     let expected = 0;
 
-    // Warm-up: connections, JIT, the ledger rows.
+    // Warm-up: connections, JIT.
     await produceBatched(world, consumer.tracker, config.warmup);
     await consumer.tracker.allConsumed(config.warmup, 'warm-up', consumer);
     expected += config.warmup;
@@ -432,9 +442,9 @@ async function producePaced(
 }
 
 /**
- * Counts what the consumer's database holds: every event applied once (a row per handler run in
- * `applied`), its effect once (the ledger's counters), its inbox row once; and the outbox emptied.
- * A mismatch between those counts fails the run, after the counts are printed.
+ * Counts what the consumer's database holds: an inbox row per event applied (its key makes each
+ * unique), and the effects (the counters' sum, one per handler run), which must match; and the
+ * outbox emptied. A mismatch fails the run, after the counts are printed.
  */
 async function verify(world: LedgerWorld, expected: number): Promise<{ lost: number; duplicated: number }> {
   // The relay marks a pass sent once the broker confirmed it, which may be after the consumer committed it.
@@ -442,17 +452,14 @@ async function verify(world: LedgerWorld, expected: number): Promise<{ lost: num
     () => 0,
     () => world.unsentInOutbox(),
   );
-  const { total, distinct } = await world.applied();
   const [{ inbox }] = await world.cartOrm.em.getConnection().execute('select count(*)::int as inbox from processed_events');
-  const ledgerSum = Object.values(await world.ledger()).reduce((a, b) => a + b, 0);
-  log(
-    `verify: ${expected} events produced; consumer applied ${total} (${distinct} distinct events), inbox holds ${inbox}, ledger sum ${ledgerSum}, outbox unsent ${unsent}`,
-  );
-  if (inbox !== distinct || ledgerSum !== total || unsent !== 0) {
-    console.error('[bench:events] INCONSISTENT: the inbox, the ledger and the applied log disagree, or the outbox kept messages');
+  const effects = Object.values(await world.ledger()).reduce((a, b) => a + b, 0);
+  log(`verify: ${expected} events produced; inbox holds ${inbox}, effects applied ${effects}, outbox unsent ${unsent}`);
+  if (effects < inbox || unsent !== 0) {
+    console.error('[bench:events] INCONSISTENT: an event is in the inbox without its effect, or the outbox kept messages');
     process.exitCode = 1;
   }
-  return { lost: expected - distinct, duplicated: total - distinct };
+  return { lost: expected - inbox, duplicated: effects - inbox };
 }
 
 /** Ceiling: pg alone, one transaction at a time, each an inbox insert and an UPDATE, as the unbatched consumer does. */

@@ -5,6 +5,7 @@ import { type Envelope, EnvelopeSchema, describeIssues } from '../envelope';
 import type { Logger } from '../logger';
 import type { MessagingMetrics } from '../metrics';
 import { Outbox, type PublishOptions } from '../outbox/outbox';
+import { PreparedStatement } from '../prepared-statement';
 import { SpanKind, activeTraceId, inSpan, isTracing } from '../tracing';
 import type { ConsumerHandle, Delivery, QueueSpec, Transport } from '../transport/transport';
 
@@ -82,6 +83,14 @@ class Rejection extends Error {
  * overlap saved. A backlog still gets two batches at once.
  */
 const MIN_WAITING_FOR_ANOTHER_BATCH = 16;
+
+/** The batch's inbox rows; those already there (a redelivery) come back missing, and their handlers are skipped. */
+const INSERT_PROCESSED = new PreparedStatement<{ event_id: string }>(
+  'inbox_insert_processed',
+  `insert into processed_events (consumer, event_id)
+     select ?, value::uuid from jsonb_array_elements_text(?::jsonb)
+     on conflict do nothing returning event_id`,
+);
 
 export const serviceQueueOf = (service: string): string => `${service}-service-queue`;
 
@@ -313,14 +322,7 @@ export class MessageConsumer {
     return this.options.orm.em.fork().transactional(async (tx) => {
       const trx = tx.getTransactionContext();
       const ids = [...new Set(batch.map((d) => d.envelope.eventId))];
-      const inserted: { event_id: string }[] = await tx.getConnection().execute(
-        `insert into processed_events (consumer, event_id)
-           select ?, value::uuid from jsonb_array_elements_text(?::jsonb)
-           on conflict do nothing returning event_id`,
-        [this.consumerName, JSON.stringify(ids)],
-        'all',
-        trx,
-      );
+      const inserted = await INSERT_PROCESSED.run(tx, [this.consumerName, JSON.stringify(ids)]);
       const fresh = new Set(inserted.map((r) => r.event_id));
       const applied = new Set<string>();
       const { logger } = this.options;

@@ -1,11 +1,13 @@
+import { Client } from 'pg';
 import { ReleaseStock, ReserveStock } from '../catalog';
 import { type Subscription, on } from '../inbox/consumer';
 import { waitFor } from '../testing';
 import { Outbox } from './outbox';
 import { type LedgerWorld, openLedgerWorld } from '../testing/ledger';
 
-// The relay: several at once, each aggregate's messages in order, and a command that reaches no
-// queue retried and reported while the messages behind it wait.
+// The relay: several at once, each aggregate's messages in order, a row held by another relay
+// holding back its aggregate's later rows, and a command that reaches no queue retried and
+// reported while the messages behind it wait.
 
 describe('OutboxRelay', () => {
   let world: LedgerWorld;
@@ -35,6 +37,40 @@ describe('OutboxRelay', () => {
       const sequences = rows.filter((r) => r.sku === sku).map((r) => r.sequence);
       expect(sequences).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     }
+  });
+
+  it("holds back an aggregate's later rows while another relay holds an older one, and publishes the rest", async () => {
+    await world.startConsumer();
+    await world.publishPriceChanges(['HELD', 'FREE']);
+    await world.publishPriceChanges(['HELD']);
+    const outboxRows = () =>
+      world.productOrm.em
+        .getConnection()
+        .execute<{ aggregate_key: string; sent: boolean }[]>('select aggregate_key, sent_at is not null as sent from outbox order by id');
+    // Another relay's pass: the oldest HELD row locked until it commits.
+    const otherRelay = new Client({ connectionString: world.productDb.url });
+    await otherRelay.connect();
+    try {
+      await otherRelay.query('begin');
+      await otherRelay.query(`select id from outbox where aggregate_key like '%HELD' order by id limit 1 for update`);
+      await world.startProducer({ relay: { pollIntervalMs: 50 } });
+      await waitFor(async () => (await world.ledger()).FREE === 1, { what: 'the free aggregate published' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await outboxRows()).map((r) => [r.aggregate_key.split(':')[1], r.sent])).toEqual([
+        ['HELD', false],
+        ['FREE', true],
+        ['HELD', false],
+      ]);
+      expect((await world.ledger()).HELD).toBeUndefined();
+      await otherRelay.query('rollback');
+    } finally {
+      await otherRelay.end();
+    }
+    await waitFor(async () => (await world.ledger()).HELD === 2, { what: 'both held rows published once the lock is gone' });
+    const applied: { sequence: number }[] = await world.cartOrm.em
+      .getConnection()
+      .execute(`select sequence from applied where sku = 'HELD' order by position`);
+    expect(applied.map((r) => r.sequence)).toEqual([1, 2]);
   });
 
   it('retries and reports a command that reaches no queue, holding back the messages behind it', async () => {

@@ -45,6 +45,11 @@ interface OutboxRow {
 // Takes the oldest pending rows nobody else holds, and among them only those with no older unsent
 // row of the same aggregate outside the set (held by another relay, or waiting for a retry), so
 // several relays can run at once and an aggregate's messages still leave in order.
+// The rows taken are the first available and unlocked ones in id order, so an unsent row older
+// than the newest of them that is not among them is held elsewhere or waiting: those rows
+// (`blocked`) are found in one range scan of the pending index, instead of a probe of the
+// aggregate index per row taken, which visits the index entries of every row of the aggregate
+// sent since the last vacuum (a pass of 200 rows: about 10 ms of the database's CPU against 1.4).
 // The pending rows are read in id order from the partial index, which stops after the limit; with
 // a bitmap scan (the planner's pick when its statistics see few pending rows) every pass reads and
 // sorts all of them, and visits every index entry of rows sent since the last vacuum. The
@@ -59,15 +64,16 @@ const takePending = (limit: number) => `
     order by id
     limit ${limit}
     for update skip locked
+  ),
+  blocked as (
+    select aggregate_key, min(id) as first_id from outbox
+    where sent_at is null and id < (select max(id) from picked) and id not in (select id from picked)
+    group by aggregate_key
   )
   select o.id, o.message_id, o.message_type, o.exchange, o.routing_key, o.mandatory, o.aggregate_key, o.payload::text as payload, o.headers, o.attempts
   from outbox o
   where o.id in (select id from picked)
-    and not exists (
-      select 1 from outbox earlier
-      where earlier.aggregate_key = o.aggregate_key and earlier.sent_at is null and earlier.id < o.id
-        and earlier.id not in (select id from picked)
-    )
+    and not exists (select 1 from blocked where blocked.aggregate_key = o.aggregate_key and blocked.first_id < o.id)
   order by o.id`;
 
 /**

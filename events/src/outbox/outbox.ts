@@ -3,6 +3,7 @@ import type { EntityManager, EventSubscriber, FlushEventArgs } from '@mikro-orm/
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type DataOf, type MessageContract, exchangeOf } from '../contract';
 import { type Envelope, describeIssues } from '../envelope';
+import { PreparedStatement } from '../prepared-statement';
 import { activeTraceHeaders } from '../tracing';
 
 export interface PublishOptions {
@@ -31,12 +32,15 @@ const pending = new WeakMap<EntityManager, PendingMessage[]>();
 
 // All the messages of one flush in one statement, in the order they were published (the relay
 // sends an aggregate's messages in id order).
-const INSERT_PENDING = `
+const INSERT_PENDING = new PreparedStatement(
+  'outbox_insert_pending',
+  `
   insert into outbox (message_id, message_type, exchange, routing_key, mandatory, aggregate_key, payload, headers)
   select (m->>'messageId')::uuid, m->>'messageType', m->>'exchange', m->>'routingKey', (m->>'mandatory')::boolean,
          m->>'aggregateKey', m->'payload', m->'headers'
   from jsonb_array_elements(?::jsonb) with ordinality as published(m, position)
-  order by position`;
+  order by position`,
+);
 
 /**
  * Writes the messages published on an entity manager when it flushes, in its transaction, before
@@ -50,7 +54,7 @@ export const outboxWriter: EventSubscriber = {
     const messages = pending.get(em);
     if (!messages) return;
     pending.delete(em);
-    await em.getConnection().execute(INSERT_PENDING, [JSON.stringify(messages)], 'run', em.getTransactionContext());
+    await INSERT_PENDING.run(em, [JSON.stringify(messages)]);
   },
 };
 
