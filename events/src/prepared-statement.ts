@@ -6,7 +6,8 @@ import type { Knex } from '@mikro-orm/postgresql';
  * a named prepared statement: PostgreSQL parses and plans it once per connection instead of every
  * time. It goes straight to the transaction's knex, because MikroORM's `execute` writes the
  * parameters into the text, which makes every call a new statement. MikroORM's query log does not
- * show it.
+ * show it. A connection pooler between the services and PostgreSQL would have to keep prepared
+ * statements per server connection (PgBouncer does from 1.21 on, with max_prepared_statements).
  */
 export class PreparedStatement<Row = unknown> {
   constructor(
