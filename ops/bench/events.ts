@@ -203,10 +203,13 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: (user + system) / 1e6,
       consumer: processCpu(consumer.pid),
       postgres: cpuOf(backends.map(({ pid }) => pid)),
-      producerDatabase: cpuOf(backends.filter(({ datname }) => datname === world.productDb.name).map(({ pid }) => pid)),
+      producerBackends: new Set(backends.filter(({ datname }) => datname === world.productDb.name).map(({ pid }) => pid)),
       rabbitmq: cpuOf(rabbitmq),
     };
   };
+  /** The producer's database's share of one reading of the backends. */
+  const producerShare = ({ postgres, producerBackends }: Awaited<ReturnType<typeof sample>>) =>
+    new Map([...postgres].filter(([pid]) => producerBackends.has(pid)));
   const start = await sample();
   return async (events) => {
     const end = await sample();
@@ -215,7 +218,7 @@ async function measureCpu(world: LedgerWorld, consumer: ConsumerProcess): Promis
       producer: end.producer - start.producer,
       consumer: end.consumer - start.consumer,
       postgres: cpuSince(start.postgres, end.postgres),
-      producerDatabase: cpuSince(start.producerDatabase, end.producerDatabase),
+      producerDatabase: cpuSince(producerShare(start), producerShare(end)),
       rabbitmq: cpuSince(start.rabbitmq, end.rabbitmq),
     };
     const perEvent = (key: keyof typeof used) => `${round((used[key] / events) * 1e6)} us`;
